@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""VRAM budgeting filters: vram_estimate, vram_plan and vram_catalog.
+
+Thin wrappers: the arithmetic lives in module_utils/_vram.py so the unit tests
+and tests/bench/vram_accuracy.py exercise exactly what the filters run.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import VramError, estimate, plan
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import DIFFUSION_CATALOG, LLM_CATALOG
+
+
+def _plain(value):
+    # Templated values arrive as Ansible's tagged str/dict/list subclasses;
+    # the core checks with isinstance, which accepts them, but copies keep
+    # the caller's variables untouched.
+    return copy.deepcopy(value)
+
+
+def vram_estimate(workload, num_ctx=None, num_parallel=None, kv_cache_type=None, flash_attention=None):
+    """MiB one workload needs: total_mib and its parts."""
+    try:
+        return estimate(
+            _plain(workload),
+            field="_input",
+            num_ctx=num_ctx,
+            num_parallel=num_parallel,
+            kv_cache_type=kv_cache_type,
+            flash_attention=flash_attention,
+        )
+    except VramError as exc:
+        raise AnsibleFilterError(f"vram_estimate: {exc}") from exc
+
+
+def vram_plan(
+    workloads,
+    gpus,
+    reserve_mib=0,
+    pins=None,
+    allow_cpu_offload=False,
+    num_ctx=None,
+    num_parallel=None,
+    kv_cache_type=None,
+    flash_attention=None,
+    auto_tune=True,
+):
+    """Placement of workloads on GPUs plus the Ollama and ComfyUI settings."""
+    try:
+        return plan(
+            _plain(workloads),
+            _plain(gpus),
+            reserve_mib=_plain(reserve_mib),
+            pins=_plain(pins),
+            allow_cpu_offload=allow_cpu_offload,
+            num_ctx=num_ctx,
+            num_parallel=num_parallel,
+            kv_cache_type=kv_cache_type,
+            flash_attention=flash_attention,
+            auto_tune=auto_tune,
+        )
+    except VramError as exc:
+        raise AnsibleFilterError(f"vram_plan: {exc}") from exc
+
+
+def vram_catalog(name=None):
+    """The built-in model metadata, or one entry of it."""
+    catalog = {"llm": LLM_CATALOG, "diffusion": DIFFUSION_CATALOG}
+    if name is None or name == "":
+        return copy.deepcopy(catalog)
+    if name in LLM_CATALOG:
+        return copy.deepcopy(LLM_CATALOG[name])
+    if name in DIFFUSION_CATALOG:
+        return copy.deepcopy(DIFFUSION_CATALOG[name])
+    known = ", ".join(sorted(LLM_CATALOG) + sorted(DIFFUSION_CATALOG))
+    raise AnsibleFilterError(f"vram_catalog: _input: {name!r} is not in the catalog ({known})")
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "vram_estimate": vram_estimate,
+            "vram_plan": vram_plan,
+            "vram_catalog": vram_catalog,
+        }

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Builds the local test images. No registry is reachable, so every image
+# starts from a debootstrapped Debian root filesystem that is `docker import`ed.
+#
+#   localhost/ai-stack-test:debian12          systemd host, Debian 12 (bookworm)
+#   localhost/ai-stack-test:debian13          systemd host, Debian 13 (trixie)
+#   localhost/ai-stack-test:debian13-docker   + docker.io, docker-compose v2, buildx
+#   localhost/ai-stack-test:app-base          base for service images (no systemd)
+#   localhost/ai-stack-test/<svc>:test        one per tests/images/services/<svc>/
+#
+# The service images are also saved to $CACHE/service-images.tar, which the
+# Molecule prepare step loads into the nested Docker engines.
+#
+# Cached: every image carries a label with the hash of its inputs; an image
+# whose hash matches is not rebuilt, so a second run takes seconds.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+CACHE=${AI_STACK_IMAGE_CACHE:-/var/cache/ai-stack-test}
+MIRROR=${AI_STACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mkdir -p "$CACHE"
+
+log() { printf '[images] %s\n' "$*" >&2; }
+
+# Packages every systemd test host gets: what Ansible and the roles' checks need.
+HOST_PKGS=systemd,systemd-sysv,dbus,python3,python3-apt,sudo,iproute2,iputils-ping,procps,ca-certificates,curl,gnupg,kmod,bind9-dnsutils,netcat-openbsd,less,apt-transport-https,lsb-release,cron,iptables,nftables
+APP_PKGS=python3,ca-certificates,curl,nginx,redis-server,sqlite3,openssl,iproute2,procps,bind9-dnsutils,tini
+
+image_hash() { docker image inspect -f '{{ index .Config.Labels "ai-stack.hash" }}' "$1" 2>/dev/null || true; }
+
+inputs_hash() { # hash of this script plus any extra strings/files given
+  { cat "$0"; for x in "$@"; do if [ -e "$x" ]; then find "$x" -type f -print0 | sort -z | xargs -0 cat; else printf '%s' "$x"; fi; done; } | sha256sum | cut -c1-16
+}
+
+# rootfs SUITE VARIANT PKGS -> path of a cached tarball
+rootfs() {
+  local suite=$1 variant=$2 pkgs=$3 extra=${4:-}
+  local key; key=$(printf '%s|%s|%s|%s' "$suite" "$variant" "$pkgs" "$extra" | sha256sum | cut -c1-12)
+  local tarball="$CACHE/rootfs-$suite-$key.tar"
+  if [ -s "$tarball" ]; then echo "$tarball"; return; fi
+  local dir; dir=$(mktemp -d "$CACHE/build-$suite-XXXX")
+  if [ -n "$extra" ]; then
+    # Reuse the plain root filesystem and add packages inside it (apt runs
+    # with the host's network, so no container networking is needed).
+    local base; base=$(rootfs "$suite" "$variant" "$pkgs")
+    log "add '$extra' to $suite -> $tarball"
+    tar -C "$dir" -xf "$base"
+    printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"; chmod +x "$dir/usr/sbin/policy-rc.d"
+    cp /etc/resolv.conf "$dir/etc/resolv.conf"
+    printf 'deb %s %s main\n' "$MIRROR" "$suite" >"$dir/etc/apt/sources.list"
+    mount --bind /proc "$dir/proc"
+    chroot "$dir" sh -c "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends $extra" >"$dir.log" 2>&1 \
+      || { umount "$dir/proc"; tail -30 "$dir.log" >&2; exit 1; }
+    umount "$dir/proc"
+    rm -f "$dir/usr/sbin/policy-rc.d"
+  else
+    log "debootstrap $suite ($variant) -> $tarball"
+    debootstrap --variant="$variant" --include="$pkgs" "$suite" "$dir" "$MIRROR" >"$dir.log" 2>&1 \
+      || { tail -30 "$dir.log" >&2; exit 1; }
+  fi
+  chroot "$dir" apt-get clean
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/tmp/* "$dir/etc/resolv.conf"
+  echo "$suite" >"$dir/etc/ai-stack-test-suite"
+  tar -C "$dir" --numeric-owner -cf "$tarball.tmp" .
+  mv "$tarball.tmp" "$tarball"
+  rm -rf "$dir" "$dir.log"
+  echo "$tarball"
+}
+
+import_host() { # TAG TARBALL HASH
+  local tag=$1 tarball=$2 hash=$3
+  # A systemd host: no getty on a console that does not exist, no units
+  # that fight the container runtime over /proc/sys or the kernel.
+  local ctx; ctx=$(mktemp -d)
+  docker import \
+    --change 'ENV container=docker' \
+    --change 'CMD ["/lib/systemd/systemd"]' \
+    "$tarball" "$tag-rootfs" >/dev/null
+  cat >"$ctx/Dockerfile" <<EOF
+FROM $tag-rootfs
+RUN systemctl mask getty@tty1.service serial-getty@console.service console-getty.service \
+      systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service \
+      sys-kernel-config.mount sys-kernel-debug.mount sys-fs-fuse-connections.mount \
+      systemd-remount-fs.service systemd-sysctl.service systemd-firstboot.service \
+      apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer 2>/dev/null; \
+    echo 'APT::Install-Recommends "false";' > /etc/apt/apt.conf.d/90ai-stack-test; \
+    printf 'en_US.UTF-8 UTF-8\n' > /etc/locale.gen || true
+STOPSIGNAL SIGRTMIN+3
+LABEL ai-stack.hash=$hash
+EOF
+  docker build -q --network none -t "$tag" "$ctx" >/dev/null
+  docker rmi "$tag-rootfs" >/dev/null 2>&1 || true
+  rm -rf "$ctx"
+}
+
+build_host() { # TAG SUITE [EXTRA_PKGS] [DROPIN]
+  local tag=$1 suite=$2 extra=${3:-}
+  local hash; hash=$(inputs_hash "$suite" "$HOST_PKGS" "$extra")
+  if [ "$(image_hash "$tag")" = "$hash" ]; then log "$tag is current"; return; fi
+  local tarball; tarball=$(rootfs "$suite" minbase "$HOST_PKGS" "$extra")
+  log "import $tag"
+  import_host "$tag" "$tarball" "$hash"
+}
+
+build_docker_host() { # TAG BASE
+  local tag=$1 base=$2
+  local hash; hash=$(inputs_hash "$(image_hash "$base")" "$here/docker-host")
+  if [ "$(image_hash "$tag")" = "$hash" ]; then log "$tag is current"; return; fi
+  log "build $tag"
+  # docker.io and compose are installed into the root filesystem by the
+  # rootfs step (chroot apt), the Dockerfile only adds the drop-ins.
+  local tarball; tarball=$(rootfs trixie minbase "$HOST_PKGS" "docker.io docker-compose docker-buildx containerd runc iptables")
+  import_host "$tag-pkgs" "$tarball" "$hash"
+  docker build -q --network none --build-arg BASE="$tag-pkgs" --label ai-stack.hash="$hash" \
+    -t "$tag" "$here/docker-host" >/dev/null
+  docker rmi "$tag-pkgs" >/dev/null 2>&1 || true
+}
+
+build_app_base() {
+  local tag=localhost/ai-stack-test:app-base
+  local hash; hash=$(inputs_hash "$APP_PKGS")
+  if [ "$(image_hash "$tag")" = "$hash" ]; then log "$tag is current"; return; fi
+  local tarball; tarball=$(rootfs trixie minbase "$APP_PKGS")
+  log "import $tag"
+  docker import --change "LABEL ai-stack.hash=$hash" --change 'CMD ["/bin/sh"]' "$tarball" "$tag" >/dev/null
+}
+
+build_services() {
+  local names=() tags=()
+  local d
+  for d in "$here"/services/*/; do
+    [ -f "$d/Dockerfile" ] || continue
+    local name; name=$(basename "$d")
+    local tag="localhost/ai-stack-test/$name:test"
+    local hash; hash=$(inputs_hash "$(image_hash localhost/ai-stack-test:app-base)" "$d" "$here/services/_shared")
+    names+=("$name"); tags+=("$tag")
+    if [ "$(image_hash "$tag")" = "$hash" ]; then continue; fi
+    log "build $tag"
+    # Build context is services/ so a Dockerfile can COPY from _shared/.
+    docker build -q --network none --label ai-stack.hash="$hash" -f "$d/Dockerfile" -t "$tag" "$here/services" >/dev/null
+  done
+  [ "${#tags[@]}" -gt 0 ] || return 0
+  local sum; sum=$(for t in "${tags[@]}"; do image_hash "$t"; done | sha256sum | cut -c1-16)
+  if [ -s "$CACHE/service-images.tar" ] && [ "$(cat "$CACHE/service-images.sum" 2>/dev/null)" = "$sum" ]; then
+    log "service-images.tar is current (${names[*]})"; return
+  fi
+  log "save ${names[*]} -> $CACHE/service-images.tar"
+  docker save -o "$CACHE/service-images.tar.tmp" "${tags[@]}"
+  mv "$CACHE/service-images.tar.tmp" "$CACHE/service-images.tar"
+  echo "$sum" >"$CACHE/service-images.sum"
+}
+
+what=${1:-all}
+case "$what" in
+  hosts) build_host localhost/ai-stack-test:debian12 bookworm; build_host localhost/ai-stack-test:debian13 trixie ;;
+  docker) build_host localhost/ai-stack-test:debian13 trixie; build_docker_host localhost/ai-stack-test:debian13-docker localhost/ai-stack-test:debian13 ;;
+  services) build_app_base; build_services ;;
+  all)
+    build_host localhost/ai-stack-test:debian12 bookworm
+    build_host localhost/ai-stack-test:debian13 trixie
+    build_docker_host localhost/ai-stack-test:debian13-docker localhost/ai-stack-test:debian13
+    build_app_base
+    build_services
+    ;;
+  *) echo "usage: $0 [all|hosts|docker|services]" >&2; exit 2 ;;
+esac
+log "done: $what"

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The vram_* filters: thin wrappers that turn input errors into AnsibleFilterError."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.homelab.ai_stack.plugins.filter import vram
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import DIFFUSION_CATALOG, LLM_CATALOG
+
+GPU = {"index": 0, "vendor": "nvidia", "name": "RTX 3060", "uuid": "GPU-1", "memory_total_mib": 12288}
+
+
+def test_filter_module_exports_the_three_filters():
+    filters = vram.FilterModule().filters()
+    assert sorted(filters) == ["vram_catalog", "vram_estimate", "vram_plan"]
+    assert filters["vram_plan"] is vram.vram_plan
+
+
+def test_vram_estimate_returns_total_and_parts():
+    est = vram.vram_estimate("llama3.1:8b", num_ctx=8192)
+    assert est["total_mib"] == 6609
+    # Each part is rounded up on its own, so they may sum a few MiB above the total.
+    parts = est["weights_mib"] + est["kv_cache_mib"] + est["graph_mib"] + est["overhead_mib"]
+    assert 0 <= parts - est["total_mib"] <= 4
+    assert est["kv_cache_mib"] == 1024
+
+
+def test_vram_plan_contract_keys():
+    plan = vram.vram_plan(["llama3.2:3b", "sd15"], [GPU])
+    assert {"fits", "gpus", "placements", "cpu_offload", "ollama", "comfyui", "messages"} <= set(plan)
+    assert set(plan["ollama"]) >= {
+        "max_loaded_models",
+        "num_parallel",
+        "kv_cache_type",
+        "flash_attention",
+        "context_length",
+        "gpu_uuids",
+    }
+    assert set(plan["comfyui"]) == {"vram_mode", "reserve_vram_gb", "gpu_uuids"}
+    gpu_row = plan["gpus"][0]
+    assert {"index", "uuid", "name", "memory_total_mib", "budget_mib", "used_mib", "free_mib", "workloads"} <= set(
+        gpu_row
+    )
+    for place in plan["placements"]:
+        assert {"name", "kind", "gpu_index", "gpu_uuid", "total_mib", "on_gpu_mib", "on_cpu_mib", "partial"} <= set(
+            place
+        )
+    assert gpu_row["workloads"] == ["llama3.2:3b", "sd15"]
+
+
+@pytest.mark.parametrize(
+    ("call", "text"),
+    [
+        (lambda: vram.vram_estimate("llama3.1:8b", num_ctx=0), "vram_estimate: _input.num_ctx: must be >= 1"),
+        (lambda: vram.vram_estimate("llama3.1:8b", kv_cache_type="fp8"), "_input.kv_cache_type"),
+        (lambda: vram.vram_estimate({"architecture": "rwkv9", "size_bytes": 1}), "_input.block_count"),
+        (lambda: vram.vram_plan(["llama3.1:8b"], [GPU], pins={"llama3.1:8b": 2}), "vram_plan: pins.llama3.1:8b"),
+        (lambda: vram.vram_plan(["llama3.1:8b"], [GPU], num_ctx=-1), "vram_plan: num_ctx"),
+        (lambda: vram.vram_catalog("gpt-9"), "vram_catalog: _input"),
+    ],
+)
+def test_bad_input_raises_filter_error_naming_the_field(call, text):
+    with pytest.raises(AnsibleFilterError) as err:
+        call()
+    assert text in str(err.value)
+
+
+def test_vram_catalog_entries_cite_their_sources():
+    whole = vram.vram_catalog("")
+    assert set(whole["llm"]) == set(LLM_CATALOG)
+    assert set(whole["diffusion"]) == set(DIFFUSION_CATALOG)
+    for name, entry in LLM_CATALOG.items():
+        assert entry["sources"]["shape"] and entry["sources"]["size"], name
+    for name, entry in DIFFUSION_CATALOG.items():
+        assert set(entry["sources"]) == set(entry["components"]), name
+    # A copy: changing it must not change the next plan.
+    whole["llm"]["llama3.1:8b"]["size_bytes"] = 1
+    assert vram.vram_catalog("llama3.1:8b")["size_bytes"] == 4920753328
+
+
+def test_issue_models_are_in_the_catalog():
+    for name in (
+        "llama3.1:8b",
+        "llama3.2:3b",
+        "qwen2.5:7b",
+        "qwen2.5-coder:32b",
+        "mistral:7b",
+        "gemma2:9b",
+        "gemma3:12b",
+        "deepseek-r1:8b",
+    ):
+        assert name in LLM_CATALOG
