@@ -118,7 +118,7 @@ prepare_venv() {
     local core="$1"
     local venv="${CACHE}/venv-${core}" stamp
     stamp=$(cat "${PINS}/requirements-${core}.txt" "${PINS}/requirements-units.txt" \
-        "${ROOT}/tests/unit/requirements.txt" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
+        "${ROOT}/tests/unit/requirements.txt" | sha256sum | cut -d' ' -f1)
     if [[ -f "${venv}/.stamp" && "$(cat "${venv}/.stamp")" == "${stamp}" ]]; then
         return 0
     fi
@@ -225,26 +225,28 @@ run_core() {
     local path_rest
     path_rest=$(tr ':' '\n' <<<"${PATH}" | grep -v '/shims$' | paste -sd ':')
     export PATH="${CACHE}/bin:${venv}/bin:${path_rest}"
-    export ANSIBLE_TEST_PREFER_PODMAN=""
 
     for cmd in "${commands[@]}"; do
+        local result=passed
         start=$(date +%s)
         echo "== ansible-core ${core}: ansible-test ${cmd} (tree: ${tree})"
         case "${cmd}" in
             sanity)
                 # ansible-test's own sanity venvs are shared by every run on this machine.
-                (cd "${tree}" && with_lock "${HOME}/.ansible/test/.homelab-ai_stack-prime.lock" \
+                (cd "${tree}" && with_lock "${HOME}/.ansible/test/.homelab-ai_stack-prime-${core}.lock" \
                     ansible-test sanity --local --prime-venvs "${python_args[@]}" "${skip_args[@]}" >/dev/null) || true
                 (cd "${tree}" && ansible-test sanity --local --color=no "${python_args[@]}" "${skip_args[@]}" \
-                    "${extra[@]}") || status=1
+                    "${extra[@]}") || result=failed
                 ;;
             units)
                 (cd "${tree}" && ansible-test units --local --color=no \
                     --python "${python_version:-$("${venv}/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')}" \
-                    "${extra[@]}") || status=1
+                    "${extra[@]}") || result=failed
                 ;;
         esac
-        echo "== ansible-core ${core}: ansible-test ${cmd} took $(($(date +%s) - start))s"
+        echo "== ansible-core ${core}: ansible-test ${cmd} ${result} in $(($(date +%s) - start))s"
+        RESULTS+=("ansible-core ${core} ${cmd}: ${result} ($(($(date +%s) - start))s)")
+        [[ "${result}" == passed ]] || status=1
     done
     if [[ "${keep}" == true ]]; then echo "== kept ${tree}"; fi
     return "${status}"
@@ -273,8 +275,22 @@ trap cleanup EXIT
 with_lock "${CACHE}/.lock-bin" prepare_pythons
 if [[ " ${commands[*]} " == *" sanity "* ]]; then with_lock "${CACHE}/.lock-apt" ensure_shellcheck; fi
 
+# The policy is empty ignore files: a finding is fixed, never ignored.
+for f in "${PINS}"/ignore-*.txt; do
+    if grep -qv '^[[:space:]]*\(#.*\)\{0,1\}$' "${f}"; then
+        echo "${f#"${ROOT}"/} is not empty: fix the findings instead of ignoring them" >&2
+        grep -nv '^[[:space:]]*\(#.*\)\{0,1\}$' "${f}" >&2
+        exit 1
+    fi
+done
+
+RESULTS=()
 overall=0
 for core in "${cores[@]}"; do
     run_core "${core}" || overall=1
 done
+echo "== summary"
+printf '   %s\n' "${RESULTS[@]}"
+passed=$(printf '%s\n' "${RESULTS[@]}" | grep -c ': passed' || true)
+echo "ansible-test: ${passed} passed, $((${#RESULTS[@]} - passed)) failed"
 exit "${overall}"

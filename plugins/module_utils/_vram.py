@@ -394,6 +394,8 @@ def estimate_llm(
     if weights <= 0:
         raise VramError(field + ".size_bytes", "is smaller than the token embedding implied by the shape")
     output = _tensor_bytes(vocab_emb, out_type) if out_type else 0.0
+    # The output tensor's type is inferred from the file type; a guess must
+    # not leave the repeating layers with nothing (tiny models, odd quants).
     output = min(output, weights / 2)
     layer_weights = (weights - output) / blocks
     layer_buffer = layer_weights + kv[0]
@@ -849,13 +851,37 @@ def _place(llms, diffusion, targets, pins):
     if comfy["mode"] in ("lowvram", "novram"):
         comfy["on_gpu"] += free[comfy["gpu"]]
         free[comfy["gpu"]] = 0
+    if comfy["mode"] == "normalvram" and comfy["gpu"] in shared_with_llm:
+        # First-fit may have put ComfyUI next to Ollama while a GPU of its
+        # own could hold every model: separate GPUs do not fight over memory.
+        alone = [
+            k
+            for k in candidates(group["names"])
+            if k not in shared_with_llm and k != comfy["gpu"] and free[k] >= group["total_mib"]
+        ]
+        if alone:
+            free[comfy["gpu"]] += comfy["on_gpu"]
+            free[alone[0]] -= comfy["on_gpu"]
+            comfy["gpu"] = alone[0]
     if comfy["mode"] == "normalvram" and free[comfy["gpu"]] >= group["total_mib"] - comfy["on_gpu"]:
         free[comfy["gpu"]] -= group["total_mib"] - comfy["on_gpu"]
         comfy.update(on_gpu=group["total_mib"], mode="resident")
     return placements, comfy, group, free, shared_with_llm
 
 
-def _estimate_all(normalized, settings):
+def _spill_mib(result):
+    """MiB that end up in system RAM: what tuning minimises when nothing fits."""
+    placements, comfy, group, _free, _shared = result
+    spill = sum(p[2] for p in placements.values())
+    if group is not None and comfy["mode"] not in ("resident", "normalvram"):
+        spill += max(group["normalvram_mib"] - comfy["on_gpu"], 0)
+    return spill
+
+
+def _estimate_all(normalized, settings, gpu_flash_attention):
+    # Ollama only turns flash attention on where the GPUs can run it; the
+    # setting alone (and so a quantized cache) does nothing on older cards.
+    settings = dict(settings, flash_attention=settings["flash_attention"] and gpu_flash_attention)
     llms, diffusion = [], []
     for name, item, field in normalized:
         if is_diffusion(item):
@@ -904,8 +930,16 @@ def plan(
     # One global OLLAMA_FLASH_ATTENTION. Unset, it is on where every GPU can
     # run it (it only ever saves memory and time there), and a quantized KV
     # cache needs it.
+    # Ollama's CPU backend runs flash attention too.
+    gpu_fa = all(t["flash_attention"] for t in targets)
+    if fa and not gpu_fa:
+        old = [f"{_label(t)} ({t['name']})" for t in targets if not t["flash_attention"]]
+        messages.append(
+            f"flash attention is requested but {', '.join(old)} cannot run it (CUDA compute capability 7.0 or "
+            "newer, except 7.2): Ollama keeps an f16 KV cache there"
+        )
     if fa is None:
-        fa = kv != "f16" or bool(targets and all(t["flash_attention"] for t in targets))
+        fa = kv != "f16" or bool(targets and gpu_fa)
         if fa and kv == "f16":
             messages.append("flash attention on: every GPU supports it (ROCm, or CUDA compute capability >= 7.0)")
     elif not fa and kv != "f16":
@@ -918,7 +952,7 @@ def plan(
     base = {"num_ctx": num_ctx, "num_parallel": num_parallel, "kv_cache_type": kv, "flash_attention": fa}
     variants = [("", base)]
     if auto_tune and targets:
-        quantize = kv == "f16" and not (fa_explicit and not fa)
+        quantize = kv == "f16" and gpu_fa and not (fa_explicit and not fa)
         if quantize:
             variants.append(
                 ("flash attention on with a q8_0 KV cache", dict(base, kv_cache_type="q8_0", flash_attention=True))
@@ -935,20 +969,28 @@ def plan(
 
     chosen = None
     first = None
+    attempts = []
     for why, settings in variants:
-        llms, diffusion = _estimate_all(normalized, settings)
+        llms, diffusion = _estimate_all(normalized, settings, gpu_fa)
         result = _place(llms, diffusion, targets, pins)
         attempt = (why, settings, llms, diffusion, result)
+        attempts.append(attempt)
         if first is None:
             first = attempt
         if _fully_on_gpu(result[0], result[1], result[2]):
             chosen = attempt
             break
     if chosen is None:
-        chosen = first
+        # Nothing fits whole: keep the settings that leave the least in
+        # system RAM (the first, as asked, on a tie).
+        chosen = min(attempts, key=lambda a: _spill_mib(a[4]))
         if len(variants) > 1:
             messages.append(
                 "no tuning step ({}) makes everything fit on the GPUs".format("; ".join(v[0] for v in variants[1:]))
+            )
+        if chosen is not first:
+            messages.append(
+                f"set {chosen[0]}: {_spill_mib(chosen[4])} MiB left in system RAM instead of {_spill_mib(first[4])}"
             )
     elif chosen is not first:
         messages.append(f"set {chosen[0]} so every workload fits on the GPUs")

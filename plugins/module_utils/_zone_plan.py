@@ -183,7 +183,7 @@ def merge_port_ranges(ranges):
     so the plan reads back from firewalld exactly as it was written.
     """
     merged = []
-    for proto in sorted({p for _, _, p in ranges}, key=PROTOCOLS.index):
+    for proto in sorted({r[2] for r in ranges}, key=PROTOCOLS.index):
         current = None
         for start, end in sorted((s, e) for s, e, p in ranges if p == proto):
             if current and start <= current[1]:

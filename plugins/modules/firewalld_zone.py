@@ -19,7 +19,8 @@ description:
     same run without a reload; this module does both in one task.
   - When firewalld is not running the permanent configuration is changed with C(firewall-offline-cmd).
   - Typical input is the output of the P(homelab.ai_stack.firewalld_zone_plan#filter) filter.
-author: homelab.ai_stack contributors
+author:
+  - homelab.ai_stack contributors (!UNKNOWN)
 requirements:
   - firewalld (the C(firewall-cmd) and C(firewall-offline-cmd) commands) on the target.
 extends_documentation_fragment:

@@ -17,7 +17,7 @@ description:
     partial download. A name the registry does not know fails at once with Ollama's own message.
   - Talks to the API over HTTP with the Python standard library; nothing needs installing on the target.
 author:
-  - homelab.ai_stack contributors
+  - homelab.ai_stack contributors (!UNKNOWN)
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
 attributes:

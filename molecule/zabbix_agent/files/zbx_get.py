@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Minimal zabbix_get: ask a running agent for one key over the passive protocol (no zabbix-get package in Debian)."""
 
 import socket

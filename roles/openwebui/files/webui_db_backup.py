@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Consistent copy of a live SQLite database: webui_db_backup.py SRC DEST.

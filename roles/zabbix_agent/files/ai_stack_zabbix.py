@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Zabbix Agent 2 user parameters of the AI stack: GPUs, NFS mounts, memory pressure.

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """STAND-IN servers for the AI services, for tests only. Not Ollama, ComfyUI, Open WebUI, SearXNG or a TTS engine.
@@ -140,7 +139,7 @@ def split_name(name):
             name = name[len(prefix) :]
     if name.startswith("library/"):
         name = name[len("library/") :]
-    model, _, tag = name.partition(":")
+    model, _sep, tag = name.partition(":")
     return model, tag or "latest"
 
 
@@ -152,7 +151,7 @@ class OllamaState:
         self.lock = threading.Lock()
 
     def manifest_path(self, model, tag):
-        ns, _, repo = model.rpartition("/")
+        ns, _sep, repo = model.rpartition("/")
         return os.path.join(self.models_dir, "manifests", "registry.ollama.ai", ns or "library", repo, tag)
 
     def installed(self):
@@ -547,8 +546,8 @@ class TtsHandler(Handler):
 def parse_failures(spec):
     failures = {}
     for item in filter(None, (s.strip() for s in (spec or "").split(","))):
-        name, _, rest = item.rpartition("=")
-        count, _, mode = rest.partition(":")
+        name, _sep, rest = item.rpartition("=")
+        count, _sep, mode = rest.partition(":")
         failures["{}:{}".format(*split_name(name))] = [int(count), mode or "drop"]
     return failures
 
@@ -654,7 +653,7 @@ def main(argv=None):
     host, port = "0.0.0.0", None
     if args.service == "ollama":
         bind = os.environ.get("OLLAMA_HOST", "0.0.0.0:11434")
-        host, _, port = bind.rpartition(":") if ":" in bind else (bind, "", "11434")
+        host, _sep, port = bind.rpartition(":") if ":" in bind else (bind, "", "11434")
         port = int(port)
     elif args.service == "comfyui":
         opts = rest + shlex.split(os.environ.get("CLI_ARGS", ""))

@@ -336,13 +336,29 @@ def test_too_big_without_offload_does_not_fit_and_says_how_much():
     plan = _vram.plan(["qwen2.5-coder:32b"], [RTX3060])
     assert plan["fits"] is False
     assert plan["cpu_offload"] == ["qwen2.5-coder:32b"]
-    # The placement still says how Ollama would run it: 35 of 64 layers on the GPU.
+    # Nothing fits whole, so tuning keeps what spills least (q8_0: 8667 MiB
+    # in RAM instead of 9187), and the placement says how Ollama would run it.
     assert (
-        "qwen2.5-coder:32b needs 20639 MiB but gets 12022 MiB of GPU 0; 9187 MiB run from system RAM"
+        "set flash attention on with a q8_0 KV cache: 8667 MiB left in system RAM instead of 9187" in (plan["messages"])
+    )
+    assert (
+        "qwen2.5-coder:32b needs 20119 MiB but gets 12022 MiB of GPU 0; 8667 MiB run from system RAM"
         in (plan["messages"])
     )
-    assert plan["placements"][0]["split"] == [{"index": 0, "uuid": "GPU-3060", "on_gpu_mib": 12022, "layers": 35}]
-    assert any("allow_cpu_offload" in m for m in plan["messages"])
+    assert plan["placements"][0]["split"] == [{"index": 0, "uuid": "GPU-3060", "on_gpu_mib": 12022, "layers": 36}]
+
+
+def test_no_quantized_cache_on_gpus_without_flash_attention():
+    pascal = gpu(0, 8192, "GPU-p", name="GTX 1070", compute_capability="6.1")
+    plan = _vram.plan(["llama3.1:8b", "qwen2.5:7b"], [pascal], num_ctx=8192, allow_cpu_offload=True)
+    assert plan["ollama"]["kv_cache_type"] == "f16"
+    assert plan["ollama"]["flash_attention"] is False
+    assert not any("q8_0" in m for m in plan["messages"])
+    asked = _vram.plan(["llama3.1:8b"], [pascal], kv_cache_type="q8_0", flash_attention=True)
+    # The setting is passed on, but the estimate is f16: that is what Ollama will allocate.
+    assert asked["placements"][0]["estimate"]["kv_cache_type"] == "f16"
+    assert asked["placements"][0]["estimate"]["kv_cache_mib"] == 512
+    assert any("cannot run it" in m for m in asked["messages"])
 
 
 def test_offload_allowed_splits_layers_onto_the_gpu():
@@ -546,14 +562,20 @@ def test_mig_instances_from_gpu_facts_without_uuids_get_distinct_keys():
     )
     plan = _vram.plan(["qwen2.5-coder:32b", "flux:fp8"], [a100], num_ctx=2048)
     assert [g["budget_mib"] for g in plan["gpus"]] == [19968, 19968]
-    # Flux (13705 MiB one model at a time) takes the first instance; the 32B
-    # model (20078 MiB) fits neither whole and may not spread over two
-    # instances, so it runs partly on the second and partly from RAM.
-    assert plan["comfyui"]["gpu_uuids"] == ["0:0"]
-    assert plan["ollama"]["gpu_uuids"] == ["0:1"]
-    (split,) = plan["placements"][0]["split"]
+    # 20078 MiB with f16 misses a 19968 MiB instance; the q8_0 cache brings it
+    # to 19818, and Flux gets the other instance to itself.
+    assert plan["fully_on_gpu"] is True
+    assert plan["ollama"]["kv_cache_type"] == "q8_0"
+    assert plan["ollama"]["gpu_uuids"] == ["0:0"]
+    assert plan["comfyui"] == {"vram_mode": "highvram", "reserve_vram_gb": None, "gpu_uuids": ["0:1"]}
+    # Without tuning it may not spread over both instances (one process, one
+    # MIG instance): Flux takes one, the model runs partly on the other.
+    untuned = _vram.plan(["qwen2.5-coder:32b", "flux:fp8"], [a100], num_ctx=2048, auto_tune=False)
+    (split,) = untuned["placements"][0]["split"]
+    assert untuned["comfyui"]["gpu_uuids"] == ["0:0"]
+    assert untuned["ollama"]["gpu_uuids"] == ["0:1"]
     assert split["on_gpu_mib"] <= 19968
-    assert plan["fully_on_gpu"] is False
+    assert untuned["placements"][0]["on_cpu_mib"] > 0
 
 
 def test_all_llms_share_one_mig_instance():
@@ -569,3 +591,13 @@ def test_all_llms_share_one_mig_instance():
     assert plan["ollama"]["gpu_uuids"] == ["0:0"]
     assert where == {"llama3.1:8b": [0], "qwen2.5:7b": [0]}
     assert plan["cpu_offload"] == ["qwen2.5:7b"]
+
+
+def test_comfyui_moves_to_a_gpu_of_its_own_when_one_holds_everything():
+    # First-fit would put SDXL (6612 one at a time) next to the 8B model on the
+    # first 24 GB card; the second card can hold all of SDXL (8503) alone.
+    gpus = [gpu(0, 24576, "GPU-a"), gpu(1, 12288, "GPU-b")]
+    plan = _vram.plan(["llama3.1:8b", "sdxl"], gpus)
+    assert plan["comfyui"] == {"vram_mode": "highvram", "reserve_vram_gb": None, "gpu_uuids": ["GPU-b"]}
+    assert plan["ollama"]["gpu_uuids"] == ["GPU-a"]
+    assert [g["used_mib"] for g in plan["gpus"]] == [5817, 8503]

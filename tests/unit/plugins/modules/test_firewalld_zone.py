@@ -53,7 +53,7 @@ class FakeFirewalld:
                 args.remove(arg)
         out = ""
         for arg in args:
-            flag, _, value = arg.partition("=")
+            flag, _sep, value = arg.partition("=")
             if flag == "--get-zones":
                 out = " ".join(sorted(store)) + "\n"
             elif flag == "--reload":
@@ -124,9 +124,13 @@ class FakeModule:
         self.warnings.append(msg)
 
 
-def run(fw, **params):
+def run_with_module(fw, **params):
     module = FakeModule(fw, **params)
     return fz.run_module(module, fz.FirewallCmd(module)), module
+
+
+def run(fw, **params):
+    return run_with_module(fw, **params)[0]
 
 
 STACK = {
@@ -139,7 +143,7 @@ STACK = {
 
 def test_creates_zone_reloads_once_and_is_idempotent():
     fw = FakeFirewalld({"public": zone(services=["ssh", "dhcpv6-client"])})
-    result, _ = run(fw, **STACK)
+    result = run(fw, **STACK)
     assert result["changed"] is True
     assert result["created"] is True
     assert result["reloaded"] is True
@@ -150,7 +154,7 @@ def test_creates_zone_reloads_once_and_is_idempotent():
     assert result["added"]["permanent"]["ports"] == ["443/tcp", "53/tcp", "53/udp", "80/tcp"]
 
     fw.calls.clear()
-    again, _ = run(fw, **STACK)
+    again = run(fw, **STACK)
     assert again["changed"] is False
     assert again["reloaded"] is False
     assert fw.writes() == []
@@ -158,7 +162,7 @@ def test_creates_zone_reloads_once_and_is_idempotent():
 
 def test_fewer_sources_remove_exactly_the_dropped_one_without_reload():
     fw = FakeFirewalld({"self-hosted": zone(**{**STACK, "sources": [*STACK["sources"], "192.168.7.0/24"]})})
-    result, _ = run(fw, **STACK)
+    result = run(fw, **STACK)
     assert result["changed"] is True
     assert result["reloaded"] is False
     assert result["removed"] == {
@@ -175,7 +179,7 @@ def test_runtime_only_drift_is_repaired():
     permanent = {"self-hosted": zone(**STACK)}
     runtime = {"self-hosted": zone(**{**STACK, "ports": ["8080/tcp"]})}
     fw = FakeFirewalld(permanent, runtime=runtime)
-    result, _ = run(fw, **STACK)
+    result = run(fw, **STACK)
     assert result["changed"] is True
     assert result["added"]["permanent"] == {}
     assert result["removed"]["runtime"] == {"ports": ["8080/tcp"]}
@@ -185,7 +189,7 @@ def test_runtime_only_drift_is_repaired():
 def test_check_mode_reports_and_writes_nothing():
     fw = FakeFirewalld({"self-hosted": zone(sources=["100.64.0.0/10", "10.9.0.0/16"], ports=["80/tcp"])})
     before = copy.deepcopy(fw.permanent)
-    result, _ = run(fw, check_mode=True, sources=["100.64.0.0/10"], ports=["80/tcp", "443/tcp"])
+    result = run(fw, check_mode=True, sources=["100.64.0.0/10"], ports=["80/tcp", "443/tcp"])
     assert result["changed"] is True
     assert result["diff"]["before"]["sources"] == ["10.9.0.0/16", "100.64.0.0/10"]
     assert result["diff"]["after"]["sources"] == ["100.64.0.0/10"]
@@ -196,7 +200,7 @@ def test_check_mode_reports_and_writes_nothing():
 
 def test_check_mode_for_a_new_zone_predicts_the_reload():
     fw = FakeFirewalld({})
-    result, _ = run(fw, check_mode=True, **STACK)
+    result = run(fw, check_mode=True, **STACK)
     assert result["changed"] is True
     assert result["created"] is True
     assert result["reloaded"] is True
@@ -207,7 +211,7 @@ def test_check_mode_for_a_new_zone_predicts_the_reload():
 
 def test_check_mode_without_firewalld_warns_instead_of_failing():
     fw = FakeFirewalld({}, installed=False, running=False)
-    result, module = run(fw, check_mode=True, **STACK)
+    result, module = run_with_module(fw, check_mode=True, **STACK)
     assert result["changed"] is True
     assert result["zone"]["ports"] == sorted(STACK["ports"])
     assert "not installed" in module.warnings[0]
@@ -221,7 +225,7 @@ def test_without_firewalld_a_real_run_fails_clearly():
 
 def test_offline_uses_firewall_offline_cmd_for_the_permanent_config():
     fw = FakeFirewalld({"public": zone(services=["ssh"])}, running=False)
-    result, _ = run(fw, **STACK)
+    result = run(fw, **STACK)
     assert result["changed"] is True
     assert result["running"] is False
     assert result["reloaded"] is False
@@ -233,7 +237,7 @@ def test_offline_uses_firewall_offline_cmd_for_the_permanent_config():
 
 def test_public_zone_keeps_only_ssh_and_unmanaged_items_stay():
     fw = FakeFirewalld({"public": zone(services=["ssh", "dhcpv6-client"], ports=["8080/tcp"], interfaces=["eth0"])})
-    result, _ = run(fw, name="public", services=["ssh"], ports=[])
+    result = run(fw, name="public", services=["ssh"], ports=[])
     assert result["created"] is False
     assert fw.permanent["public"]["services"] == ["ssh"]
     assert fw.permanent["public"]["ports"] == []
@@ -243,7 +247,7 @@ def test_public_zone_keeps_only_ssh_and_unmanaged_items_stay():
 
 def test_purge_false_only_adds_and_target_change_reloads():
     fw = FakeFirewalld({"docker": zone(interfaces=["docker0", "br-1234"])})
-    result, _ = run(fw, name="docker", interfaces=["br-self-hosted"], target="ACCEPT", purge=False)
+    result = run(fw, name="docker", interfaces=["br-self-hosted"], target="ACCEPT", purge=False)
     assert result["changed"] is True
     assert result["reloaded"] is True
     assert fw.permanent["docker"]["target"] == "ACCEPT"
@@ -253,19 +257,19 @@ def test_purge_false_only_adds_and_target_change_reloads():
 
 def test_equal_spellings_are_no_change():
     fw = FakeFirewalld({"self-hosted": zone(sources=["100.101.102.103/32"], ports=["8000-8000/tcp"])})
-    result, _ = run(fw, sources=["100.101.102.103"], ports=["8000/tcp"])
+    result = run(fw, sources=["100.101.102.103"], ports=["8000/tcp"])
     assert result["changed"] is False
     assert fw.writes() == []
 
 
 def test_state_absent_deletes_and_reloads():
     fw = FakeFirewalld({"self-hosted": zone(**STACK)})
-    result, _ = run(fw, state="absent")
+    result = run(fw, state="absent")
     assert result["changed"] is True
     assert result["deleted"] is True
     assert "self-hosted" not in fw.permanent
     assert "self-hosted" not in fw.runtime
-    again, _ = run(fw, state="absent")
+    again = run(fw, state="absent")
     assert again["changed"] is False
 
 
@@ -302,5 +306,5 @@ def test_a_mismatch_after_the_change_fails():
 
 def test_no_diff_key_without_diff_mode():
     fw = FakeFirewalld({})
-    result, _ = run(fw, diff=False, **STACK)
+    result = run(fw, diff=False, **STACK)
     assert "diff" not in result

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The whole test suite, phase by phase. Every phase runs even when an earlier
+# one failed, so one run shows everything that is wrong; the exit code is
+# non-zero when any phase failed. The last line is the count:
+#   suite: N passed, N failed
+#
+#   tests/run_all.sh                 everything
+#   tests/run_all.sh lint|unit|sanity|docs|build|molecule [scenario ...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$PWD/ansible.cfg"
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 MOLECULE_NO_LOG=false
+
+logdir=${TEST_LOG_DIR:-$PWD/tests/output/logs}
+mkdir -p "$logdir"
+results=()
+passed=0
+failed=0
+start_all=$SECONDS
+
+# Scenarios in the order CI runs them: quick role scenarios first, the
+# whole-stack ones last.
+molecule_order=(common nvidia docker networking zabbix_agent zfs_snapshots services ai stack stack_two_hosts)
+
+run_phase() { # NAME TIMEOUT_SECONDS COMMAND...
+  local name=$1 limit=$2; shift 2
+  local log="$logdir/$name.log" t0=$SECONDS rc
+  printf '=== %-28s ' "$name"
+  timeout --kill-after=30 "$limit" "$@" >"$log" 2>&1
+  rc=$?
+  local dt=$((SECONDS - t0))
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1)); results+=("PASS  ${dt}s  $name")
+    printf 'PASS  %4ss\n' "$dt"
+  else
+    failed=$((failed + 1)); results+=("FAIL  ${dt}s  $name (rc=$rc, log: ${log#"$PWD"/})")
+    printf 'FAIL  %4ss  (rc=%s)\n' "$dt" "$rc"
+    echo "----- last 60 lines of $log"
+    tail -n 60 "$log" | sed 's/^/  | /'
+    echo "-----"
+  fi
+}
+
+phase_lint() {
+  run_phase yamllint 300 yamllint --strict .
+  run_phase ruff 120 bash -c 'ruff check . && ruff format --check .'
+  run_phase ansible-lint 900 ansible-lint --offline --profile production
+}
+
+phase_unit() {
+  run_phase pytest 900 python -m pytest -q -p no:cacheprovider tests/unit
+}
+
+phase_sanity() {
+  run_phase ansible-test 1500 bash tests/ansible-test.sh
+}
+
+phase_docs() {
+  run_phase docs-current 300 bash tools/gen_docs.sh --check
+}
+
+phase_build() {
+  run_phase galaxy-build-install 300 bash tests/build_install.sh
+}
+
+phase_molecule() {
+  local scenarios=("$@") s
+  if [ ${#scenarios[@]} -eq 0 ]; then
+    for s in "${molecule_order[@]}"; do
+      [ -f "molecule/$s/molecule.yml" ] && scenarios+=("$s")
+    done
+    # Any scenario not in the list above runs too, after it.
+    for f in molecule/*/molecule.yml; do
+      s=$(basename "$(dirname "$f")")
+      [[ " ${scenarios[*]} " == *" $s "* ]] || scenarios+=("$s")
+    done
+  fi
+  for s in "${scenarios[@]}"; do
+    run_phase "molecule-$s" 1500 molecule test -s "$s"
+  done
+}
+
+what=${1:-all}
+[ $# -gt 0 ] && shift
+case "$what" in
+  all)
+    phase_lint; phase_unit; phase_sanity; phase_docs; phase_build; phase_molecule ;;
+  lint) phase_lint ;;
+  unit) phase_unit ;;
+  sanity) phase_sanity ;;
+  docs) phase_docs ;;
+  build) phase_build ;;
+  molecule) phase_molecule "$@" ;;
+  *) echo "usage: $0 [all|lint|unit|sanity|docs|build|molecule [scenario...]]" >&2; exit 2 ;;
+esac
+
+echo
+echo "Summary ($((SECONDS - start_all))s in all):"
+printf '  %s\n' "${results[@]}"
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
