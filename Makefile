@@ -33,7 +33,7 @@ sanity: setup
 	bash tests/run_all.sh sanity
 
 docs:
-	bash tools/gen_docs.sh
+	python tools/gen_docs.py
 
 build-test: setup
 	bash tests/run_all.sh build

@@ -109,8 +109,14 @@ prepare_pythons() {
             ln -s "${exe}" "${bindir}.new/python${v}"
         fi
     done
-    rm -rf "${bindir}"
-    mv "${bindir}.new" "${bindir}"
+    # Swap only when something changed: other runs may be using the directory right now.
+    if [[ "$(find "${bindir}.new" -type l -printf '%f %l\n' | sort)" != \
+        "$(find "${bindir}" -type l -printf '%f %l\n' 2>/dev/null | sort)" ]]; then
+        rm -rf "${bindir}"
+        mv "${bindir}.new" "${bindir}"
+    else
+        rm -rf "${bindir}.new"
+    fi
 }
 
 # (Re)create the venv for one ansible-core version when its pins changed.

@@ -57,11 +57,11 @@ phase_sanity() {
 }
 
 phase_docs() {
-  run_phase docs-current 300 bash tools/gen_docs.sh --check
+  run_phase docs-current 300 python tools/gen_docs.py --check
 }
 
 phase_build() {
-  run_phase galaxy-build-install 300 bash tests/build_install.sh
+  run_phase galaxy-build-install 300 bash tests/sanity/test_build.sh
 }
 
 phase_molecule() {

@@ -526,27 +526,65 @@ def antsibull_changelog(cwd, *args):
         sys.exit(f"antsibull-changelog {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
 
 
-def changelog_release():
-    """Fold fragments and new plugins into the release of galaxy.yml's version."""
+def read_text(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def changelog_release(write):
+    """Fold the fragments and new plugins into the release of galaxy.yml's version.
+
+    A release already in changelog.yaml keeps its date and is rebuilt from its (kept) fragments and
+    the plugins, so running this twice changes nothing. With write=False, return what would be written, or None when
+    changelog.yaml has no entry for galaxy.yml's version yet (between releases: fragments wait).
+    """
     with open(os.path.join(ROOT, "galaxy.yml"), encoding="utf-8") as f:
         version = str(yaml.safe_load(f)["version"])
     changes = os.path.join(ROOT, "changelogs", "changelog.yaml")
     args = ["release", "--version", version, "--reload-plugins"]
+    release = None
     if os.path.exists(changes):
         with open(changes, encoding="utf-8") as f:
-            release = (yaml.safe_load(f).get("releases") or {}).get(version)
-        if release:
-            args += ["--update-existing", "--date", str(release["release_date"])]
+            release = ((yaml.safe_load(f) or {}).get("releases") or {}).get(version)
+    if release:
+        args += ["--date", str(release["release_date"])]
+    elif not write:
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         dest = changelog_copy(tmp)
+        if release:
+            # Rebuild this release from scratch: antsibull-changelog's refresh re-reads the change
+            # sections of kept fragments but not their `add object.*` entries.
+            with open(os.path.join(dest, "changelogs", "changelog.yaml"), encoding="utf-8") as f:
+                data = yaml.safe_load(f)
+            del data["releases"][version]
+            with open(os.path.join(dest, "changelogs", "changelog.yaml"), "w", encoding="utf-8") as f:
+                yaml.safe_dump(data, f)
         antsibull_changelog(dest, *args)
-        shutil.copy2(os.path.join(dest, "changelogs", "changelog.yaml"), changes)
-        shutil.copy2(os.path.join(dest, "CHANGELOG.md"), os.path.join(ROOT, "CHANGELOG.md"))
-    print(f"changelogs/changelog.yaml and CHANGELOG.md updated for {version}")
+        result = {
+            changes: read_text(os.path.join(dest, "changelogs", "changelog.yaml")),
+            os.path.join(ROOT, "CHANGELOG.md"): read_text(os.path.join(dest, "CHANGELOG.md")),
+        }
+    if write:
+        for path, text in result.items():
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        print(f"changelogs/changelog.yaml and CHANGELOG.md updated for {version}")
+    return result
 
 
 def changelog_problems():
     problems = []
+    release = changelog_release(write=False)
+    if release is not None:
+        for path, text in release.items():
+            if read_text(path) != text:
+                problems.append(
+                    f"{os.path.relpath(path, ROOT)} is stale (a fragment or plugin changed): "
+                    "run `.venv/bin/python tools/gen_docs.py --changelog`"
+                )
     with tempfile.TemporaryDirectory() as tmp:
         dest = changelog_copy(tmp)
         antsibull_changelog(dest, "generate")
@@ -609,7 +647,7 @@ def main():
     )
     args = parser.parse_args()
     if args.changelog and not args.check:
-        changelog_release()
+        changelog_release(write=True)
 
     work = tempfile.mkdtemp(prefix="ai_stack-docs-")
     try:

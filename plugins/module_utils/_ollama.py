@@ -216,8 +216,8 @@ class OllamaClient:
 
 
 def _describe(progress):
-    done = sum(c for c, _ in progress.values())
-    total = sum(t for _, t in progress.values())
+    done = sum(c for c, _total in progress.values())
+    total = sum(t for _done, t in progress.values())
     if not total:
         return "no download progress"
     return f"{done} of {total} bytes"

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Benchmark of site.yml on a fresh demo host. Prints numbers; asserts nothing.
 
 Runs, each with the ansible.posix.json callback (per-task timings):
