@@ -9,7 +9,7 @@
 # stand-in tailscale0 (100.100.1.1); a tailnet client lives in its network
 # namespace ts-client (100.100.1.2).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg"
 name=${AI_STACK_DEMO_HOST:-ai-stack-demo}
 export AI_STACK_DEMO_HOST=$name

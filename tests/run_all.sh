@@ -7,7 +7,7 @@
 #   tests/run_all.sh                 everything
 #   tests/run_all.sh lint|unit|sanity|docs|build|molecule [scenario ...]
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 MOLECULE_NO_LOG=false

@@ -3,7 +3,7 @@
 # Debian packages, a running Docker engine, the Python venv, the test images.
 # Idempotent and quick when everything is already there.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 export DEBIAN_FRONTEND=noninteractive

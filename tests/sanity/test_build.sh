@@ -102,6 +102,28 @@ for d in "${ROOT}"/roles/*/; do
     check_listed role "${name}" "${work}/roles.txt"
 done
 
+# 5. the playbooks users run by FQCN after a Galaxy install parse, roles and all
+cat >"${work}/inventory.yml" <<'INV'
+all:
+  children:
+    ai_stack:
+      hosts:
+        host1: {}
+      children:
+        ai_stack_gpu: {hosts: {host1: {}}}
+        ai_stack_edge: {hosts: {host1: {}}}
+        ai_stack_storage: {hosts: {host1: {}}}
+        ai_stack_monitored: {hosts: {host1: {}}}
+INV
+for pb in site validate verify; do
+    if "${BIN}ansible-playbook" -i "${work}/inventory.yml" "homelab.ai_stack.${pb}" --syntax-check >"${work}/syntax.txt" 2>&1; then
+        pass "ansible-playbook homelab.ai_stack.${pb} --syntax-check"
+    else
+        fail "ansible-playbook homelab.ai_stack.${pb} --syntax-check:"
+        tail -n 15 "${work}/syntax.txt" | sed 's/^/    /'
+    fi
+done
+
 if ((failures)); then
     echo "test_build: ${failures} failure(s)"
     exit 1

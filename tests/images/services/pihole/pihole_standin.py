@@ -210,7 +210,8 @@ class WebHandler(BaseHTTPRequestHandler):
             password = json.loads(self.rfile.read(length) or b"{}").get("password")
         except ValueError:
             password = None
-        valid = password is not None and password == os.environ.get("FTLCONF_webserver_api_password")
+        # Pi-hole v6 spells its settings in mixed case; so must we.
+        valid = password is not None and password == os.environ.get("FTLCONF_webserver_api_password")  # noqa: SIM112
         body = json.dumps({"session": {"valid": valid}})
         self._send(200 if valid else 401, body, "application/json")
 
