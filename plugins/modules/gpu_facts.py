@@ -24,7 +24,7 @@ description:
     C(Failed to initialize NVML: Driver/library version mismatch)) or an C(attached_gpus) count that disagrees
     with the GPUs described becomes a warning, never a failure.
 author:
-  - homelab.ai_stack contributors
+  - homelab.ai_stack contributors (!UNKNOWN)
 options:
   sysfs_root:
     description:
