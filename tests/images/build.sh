@@ -109,7 +109,7 @@ build_docker_host() { # TAG BASE
   log "build $tag"
   # docker.io and compose are installed into the root filesystem by the
   # rootfs step (chroot apt), the Dockerfile only adds the drop-ins.
-  local tarball; tarball=$(rootfs trixie minbase "$HOST_PKGS" "docker.io docker-compose docker-buildx containerd runc iptables")
+  local tarball; tarball=$(rootfs trixie minbase "$HOST_PKGS" "docker.io docker-cli docker-compose docker-buildx containerd runc iptables python3-requests python3-cryptography")
   import_host "$tag-pkgs" "$tarball" "$hash"
   docker build -q --network none --build-arg BASE="$tag-pkgs" --label ai-stack.hash="$hash" \
     -t "$tag" "$here/docker-host" >/dev/null
