@@ -81,7 +81,7 @@ options:
     type: bool
     default: true
 notes:
-  - The role M(homelab.ai_stack.ollama) runs this once per entry of C(ollama_models), against the container's
+  - The role P(homelab.ai_stack.ollama#role) runs this once per entry of C(ollama_models), against the container's
     address on the Docker network, so the API needs no published port.
 seealso:
   - name: Ollama API

@@ -132,11 +132,12 @@ build_services() {
     [ -f "$d/Dockerfile" ] || continue
     local name; name=$(basename "$d")
     local tag="localhost/ai-stack-test/$name:test"
-    local hash; hash=$(inputs_hash "$(image_hash localhost/ai-stack-test:app-base)" "$d" "$here/services/_shared")
+    # Shared code (services/_*) counts for every service image.
+    local hash; hash=$(inputs_hash "$(image_hash localhost/ai-stack-test:app-base)" "$d" "$here"/services/_*)
     names+=("$name"); tags+=("$tag")
     if [ "$(image_hash "$tag")" = "$hash" ]; then continue; fi
     log "build $tag"
-    # Build context is services/ so a Dockerfile can COPY from _shared/.
+    # Build context is services/ so a Dockerfile can COPY from services/_*/.
     docker build -q --network none --label ai-stack.hash="$hash" -f "$d/Dockerfile" -t "$tag" "$here/services" >/dev/null
   done
   [ "${#tags[@]}" -gt 0 ] || return 0
