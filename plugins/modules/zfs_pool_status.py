@@ -30,7 +30,7 @@ attributes:
   platform:
     platforms: posix
 author:
-  - homelab.ai_stack contributors (@homelab)
+  - homelab.ai_stack contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
