@@ -48,6 +48,7 @@ phase_lint() {
   run_phase yamllint 300 yamllint --strict .
   run_phase ruff 120 bash -c 'ruff check . && ruff format --check .'
   run_phase ansible-lint 900 ansible-lint --offline --profile production
+  run_phase inventories 300 bash tests/check_inventories.sh
 }
 
 phase_unit() {

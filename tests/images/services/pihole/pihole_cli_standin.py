@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`pihole` CLI STAND-IN: only `pihole allow|deny [-d|remove|delete] [-q]
 [--comment TEXT] DOMAIN...`, the v6 syntax the pihole role uses. It edits
 /etc/pihole/standin-lists.json, which the DNS stand-in reads. Not Pi-hole."""

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Pi-hole STAND-IN for the homelab.ai_stack tests. It is not Pi-hole.
 
 It reads the same settings the Pi-hole v6 image reads and answers the
@@ -107,7 +106,7 @@ def rr(name_bytes, rtype, rdata, ttl=300):
 
 def forward(query):
     for upstream in env_list("FTLCONF_dns_upstreams"):
-        host, _, port = upstream.partition("#")
+        host, _sep, port = upstream.partition("#")
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
                 sock.settimeout(2)
