@@ -71,6 +71,8 @@ import_host() { # TAG TARBALL HASH
   local tag=$1 tarball=$2 hash=$3
   # A systemd host: no getty on a console that does not exist, no units
   # that fight the container runtime over /proc/sys or the kernel.
+  # The image ships no apt lists (as many cloud images do) and says they are
+  # old, so roles that refresh stale lists (cache_valid_time) really do.
   local ctx; ctx=$(mktemp -d)
   docker import \
     --change 'ENV container=docker' \
@@ -84,6 +86,7 @@ RUN systemctl mask getty@tty1.service serial-getty@console.service console-getty
       systemd-remount-fs.service systemd-sysctl.service systemd-firstboot.service \
       apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer 2>/dev/null; \
     echo 'APT::Install-Recommends "false";' > /etc/apt/apt.conf.d/90ai-stack-test; \
+    rm -f /var/lib/apt/periodic/update-success-stamp; touch -d 2000-01-01 /var/lib/apt/lists; \
     printf 'en_US.UTF-8 UTF-8\n' > /etc/locale.gen || true
 STOPSIGNAL SIGRTMIN+3
 LABEL ai-stack.hash=$hash
