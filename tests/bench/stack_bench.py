@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -31,9 +32,17 @@ def _seconds(start: str, end: str) -> float:
     return (datetime.strptime(end, fmt) - datetime.strptime(start, fmt)).total_seconds()
 
 
+def quiet_config(path: Path) -> Path:
+    """ansible.cfg without the notification callbacks, which would print into the JSON."""
+    text = (ROOT / "ansible.cfg").read_text(encoding="utf-8")
+    lines = [line.replace("./", f"{ROOT}/") for line in text.splitlines() if not line.startswith("callbacks_enabled")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def run_playbook(label: str, env: dict, *extra: str) -> dict:
     cmd = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / "site.yml"), *extra]
-    run_env = dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="")
+    run_env = dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - t0
@@ -72,11 +81,13 @@ def main() -> int:
 
     env = dict(os.environ)
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{env['PATH']}"
-    env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
     env["AI_STACK_DEMO_HOST"] = args.host
+    env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
     demo = ROOT / "tests" / "demo.sh"
     subprocess.run(["bash", str(demo), "down"], env=env, check=True, capture_output=True)
     subprocess.run(["bash", str(demo), "host"], env=env, check=True, capture_output=True)
+    tmp = Path(tempfile.mkdtemp(prefix="ai-stack-bench-"))
+    env["ANSIBLE_CONFIG"] = str(quiet_config(tmp / "ansible.cfg"))
     try:
         runs = [
             run_playbook("full converge (fresh host)", env),
