@@ -5,8 +5,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sys
+import types
+
 import pytest
+from ansible.module_utils import basic
 from ansible.module_utils.common import warnings
+
+try:  # ansible-core >= 2.19 ships the helper the module tests use
+    from ansible.module_utils.testing import patch_module_args  # noqa: F401
+except ImportError:  # 2.17 and 2.18: the same helper over basic._ANSIBLE_ARGS
+
+    @contextlib.contextmanager
+    def _patch_module_args(args=None):
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
+
+    _testing = types.ModuleType("ansible.module_utils.testing")
+    _testing.patch_module_args = _patch_module_args
+    sys.modules["ansible.module_utils.testing"] = _testing
 
 try:  # ansible-core >= 2.19
     from ansible.module_utils import _internal
