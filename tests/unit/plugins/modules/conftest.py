@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import sys
 import types
@@ -14,9 +15,9 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings
 
-try:  # ansible-core >= 2.19 ships the helper the module tests use
-    from ansible.module_utils.testing import patch_module_args  # noqa: F401
-except ImportError:  # 2.17 and 2.18: the same helper over basic._ANSIBLE_ARGS
+# ansible-core >= 2.19 ships the helper the module tests use; 2.17 and 2.18
+# get the same helper over basic._ANSIBLE_ARGS.
+if importlib.util.find_spec("ansible.module_utils.testing") is None:
 
     @contextlib.contextmanager
     def _patch_module_args(args=None):
