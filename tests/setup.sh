@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 log() { printf '[setup] %s\n' "$*" >&2; }
+# Root tools (dockerd, debootstrap, chroot) live in sbin; some CI shells lack it.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 export DEBIAN_FRONTEND=noninteractive
 
 need_pkgs=()
