@@ -405,3 +405,28 @@ def apply_changes(current, changes):
         values = [v for v in values if v not in removed] + list(changes["add"].get(attr, []))
         after[attr] = sorted(_CANONICAL[attr](values))
     return after
+
+
+_INFO_LINE = re.compile(r"^  (target|sources|ports|services|interfaces):[ \t]*(.*)$")
+
+
+def parse_zone_info(text):
+    """One zone's state from ``firewall-cmd [--permanent] --info-zone=NAME``.
+
+    One call instead of one ``--list-*`` per attribute (every firewall-cmd run
+    is a Python start on the host). firewalld prints ``<name> (...)`` and then
+    ``  key: value value`` lines; rich rules follow on tab-indented lines and
+    are not read. Returns {attr: [...], "target": str} for ATTRIBUTES.
+    """
+    state = {attr: [] for attr in ATTRIBUTES}
+    state["target"] = "default"
+    for line in text.splitlines():
+        match = _INFO_LINE.match(line)
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "target":
+            state["target"] = value.strip() or "default"
+        else:
+            state[key] = value.split()
+    return state

@@ -176,15 +176,10 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentatio
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (  # noqa: E402
     ATTRIBUTES,
     apply_changes,
+    parse_zone_info,
     zone_changes,
 )
 
-_LIST_FLAGS = {
-    "sources": "--list-sources",
-    "ports": "--list-ports",
-    "services": "--list-services",
-    "interfaces": "--list-interfaces",
-}
 # Adds go through --change-* where firewalld has it, so a source or
 # interface bound to another zone moves instead of failing ZONE_CONFLICT.
 _ADD_FLAGS = {
@@ -199,8 +194,10 @@ _REMOVE_FLAGS = {
     "services": "--remove-service",
     "interfaces": "--remove-interface",
 }
-# firewall-cmd exit code when the daemon is not running (errors.NOT_RUNNING).
+# firewall-cmd's exit codes when the daemon is not running (errors.NOT_RUNNING)
+# and for a zone it does not know (errors.INVALID_ZONE).
 _NOT_RUNNING = 252
+_INVALID_ZONE = 112
 
 
 class FirewallCmd:
@@ -211,12 +208,17 @@ class FirewallCmd:
         self.online_bin = module.get_bin_path("firewall-cmd")
         self.offline_bin = module.get_bin_path("firewall-offline-cmd")
         self.installed = bool(self.online_bin)
-        self.running = False
-        if self.installed:
-            rc, _out, _err = module.run_command([self.online_bin, "--state"])
-            self.running = rc == 0
+        # Learnt from the first call (no separate --state run: every
+        # firewall-cmd run is a Python start on the host).
+        self.running = None if self.installed else False
 
-    def _run(self, args, permanent=True):
+    def _run(self, args, permanent=True, missing_ok=False):
+        if self.running is None:
+            cmd = [self.online_bin] + (["--permanent"] if permanent else []) + args
+            rc, out, err = self.module.run_command(cmd)
+            self.running = rc != _NOT_RUNNING
+            if self.running:
+                return self._result(cmd, rc, out, err, missing_ok)
         if self.running:
             cmd = [self.online_bin] + (["--permanent"] if permanent else []) + args
         else:
@@ -224,6 +226,11 @@ class FirewallCmd:
                 self.module.fail_json(msg="firewalld is not running and firewall-offline-cmd is not installed")
             cmd = [self.offline_bin, *args]
         rc, out, err = self.module.run_command(cmd)
+        return self._result(cmd, rc, out, err, missing_ok)
+
+    def _result(self, cmd, rc, out, err, missing_ok):
+        if rc == _INVALID_ZONE and missing_ok:
+            return None
         if rc != 0:
             self.module.fail_json(msg=f"{' '.join(cmd)} failed: {(err or out).strip()}", rc=rc, cmd=cmd)
         return out
@@ -232,10 +239,9 @@ class FirewallCmd:
         return self._run(["--get-zones"], permanent).split()
 
     def read(self, zone, permanent=True):
-        state = {attr: self._run([f"--zone={zone}", flag], permanent).split() for attr, flag in _LIST_FLAGS.items()}
-        if permanent:
-            state["target"] = self._run([f"--zone={zone}", "--get-target"]).strip()
-        return state
+        """The zone's lists and target in one --info-zone call; None when the layer does not know the zone."""
+        out = self._run([f"--info-zone={zone}"], permanent, missing_ok=True)
+        return None if out is None else parse_zone_info(out)
 
     def create(self, zone):
         self._run([f"--new-zone={zone}"])
@@ -286,7 +292,7 @@ def run_module(module, backend):
         "created": False,
         "deleted": False,
         "reloaded": False,
-        "running": backend.running,
+        "running": bool(backend.running),
         "added": {},
         "removed": {},
     }
@@ -298,6 +304,7 @@ def run_module(module, backend):
         zones = []
     else:
         zones = backend.zones()
+    result["running"] = backend.running
     exists = name in zones
 
     if params["state"] == "absent":
@@ -310,7 +317,7 @@ def run_module(module, backend):
                     backend.reload()
         return result
 
-    before = backend.read(name) if exists else _empty_zone()
+    before = (backend.read(name) or _empty_zone()) if exists else _empty_zone()
     perm_changes = zone_changes(before, desired, params["purge"])
     target_change = params["target"] is not None and params["target"] != before["target"]
     after = apply_changes(before, perm_changes)
@@ -319,14 +326,15 @@ def run_module(module, backend):
     # The runtime only knows a zone after a reload; a target change also
     # needs one. Otherwise the runtime is edited in place: a reload costs
     # every connection's state and Docker's own rules on some hosts.
-    runtime_known = backend.running and exists and name in backend.zones(permanent=False)
+    runtime = backend.read(name, permanent=False) if backend.running and exists else None
+    runtime_known = runtime is not None
     needs_reload = backend.running and (not runtime_known or target_change)
     rt_changes = {"add": {}, "remove": {}}
     if backend.running and not needs_reload:
-        rt_changes = zone_changes(backend.read(name, permanent=False), desired, params["purge"])
+        rt_changes = zone_changes(runtime, desired, params["purge"])
     elif needs_reload:
         # After the reload the runtime equals the new permanent state.
-        rt_before = backend.read(name, permanent=False) if runtime_known else _empty_zone()
+        rt_before = runtime if runtime_known else _empty_zone()
         rt_changes = zone_changes(rt_before, {attr: after[attr] for attr in ATTRIBUTES}, True)
 
     result.update(
@@ -356,7 +364,7 @@ def run_module(module, backend):
     # now really equals the plan, in both configurations.
     layers = [True, False] if backend.running else [True]
     for permanent in layers:
-        now = backend.read(name, permanent)
+        now = backend.read(name, permanent) or _empty_zone()
         left = zone_changes(now, {attr: after[attr] for attr in ATTRIBUTES if desired[attr] is not None}, True)
         if _changed(left):
             layer = "permanent" if permanent else "runtime"

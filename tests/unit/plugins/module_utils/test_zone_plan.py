@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+import pathlib
 
 import pytest
 from hypothesis import given, settings
@@ -336,3 +337,31 @@ def test_changes_reach_the_plan_in_one_step(sources, ports):
     current = {"sources": ["192.168.255.0/24"], "ports": ["1/udp"]}
     after = zp.apply_changes(current, zp.zone_changes(current, desired))
     assert zp.zone_changes(after, desired) == {"add": {}, "remove": {}}
+
+
+FIREWALLD = pathlib.Path(__file__).resolve().parents[1] / "modules" / "fixtures" / "firewalld"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("info-zone-public.debian13.txt", {"services": ["ssh"]}),
+        ("info-zone-public-rich-rules.debian13.txt", {"services": ["ssh"]}),
+        (
+            "info-zone-self-hosted.permanent.debian13.txt",
+            {
+                "sources": ["100.64.0.0/10", "172.30.0.0/24"],
+                "ports": ["443/tcp", "53/tcp", "53/udp", "80/tcp"],
+                "interfaces": ["tailscale0"],
+            },
+        ),
+        ("info-zone-docker.debian13.txt", {"interfaces": ["br-self-hosted", "docker0"], "target": "ACCEPT"}),
+    ],
+)
+def test_parse_zone_info_of_recorded_outputs(fixture, expected):
+    want = {"sources": [], "ports": [], "services": [], "interfaces": [], "target": "default", **expected}
+    assert zp.parse_zone_info((FIREWALLD / fixture).read_text(encoding="utf-8")) == want
+
+
+def test_parse_zone_info_without_output_is_an_empty_default_zone():
+    assert zp.parse_zone_info("") == {"sources": [], "ports": [], "services": [], "interfaces": [], "target": "default"}

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Directory trees below one root: the checks and the plan the ``directories`` module applies.
+
+Plain functions (stdlib only) so that the rules are unit-tested without a host:
+every listed path is relative, made of plain name segments, and stays below
+the root even through symlinks that already exist on the host; parents come
+before their children; and the directories that do not exist yet are known
+before anything is created (what check mode reports).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+_MODE = re.compile(r"^0?[0-7]{3}$")
+
+
+class DirsError(ValueError):
+    """An input the module must refuse before it touches the host."""
+
+
+def normalize(root, entries):
+    """Check ``root`` and the ``entries`` and return them as a plan.
+
+    ``entries`` are dicts with ``path`` (relative to root; ``.`` is the root
+    itself), ``owner``, ``group`` and ``mode`` (an octal string). Returns a list
+    of dicts with ``path`` (absolute), ``rel``, ``owner``, ``group`` and ``mode``,
+    sorted so that every parent comes before its children. The same path twice
+    with different attributes is an error; twice with the same is once.
+    """
+    if not isinstance(root, str) or not root.startswith("/"):
+        raise DirsError(f"root must be an absolute path, got {root!r}")
+    root = posixpath.normpath(root)
+    if root == "/":
+        raise DirsError("root must not be /")
+    plan = {}
+    for index, entry in enumerate(entries):
+        rel = str(entry.get("path", ""))
+        where = f"paths[{index}] ({rel!r})"
+        if rel in ("", "."):
+            rel = "."
+        else:
+            if rel.startswith("/"):
+                raise DirsError(f"{where}: must be relative to root {root}")
+            rel = rel.rstrip("/")
+            bad = [seg for seg in rel.split("/") if not _SEGMENT.match(seg)]
+            if bad:
+                raise DirsError(f"{where}: segment {bad[0]!r} is not a plain name (letters, digits, . _ -, no '..')")
+        mode = str(entry.get("mode", "0755"))
+        if not _MODE.match(mode):
+            raise DirsError(f"{where}: mode {mode!r} is not an octal mode such as '0755'")
+        item = {
+            "path": root if rel == "." else f"{root}/{rel}",
+            "rel": rel,
+            "owner": str(entry.get("owner", "root")),
+            "group": str(entry.get("group", "root")),
+            "mode": mode.zfill(4),
+        }
+        seen = plan.get(item["path"])
+        if seen is not None and seen != item:
+            raise DirsError(f"{where}: listed twice with different owner, group or mode")
+        plan[item["path"]] = item
+    return sorted(plan.values(), key=lambda item: (item["path"].count("/"), item["path"]))
+
+
+def within(root, path, realpath=os.path.realpath):
+    """True when ``path`` resolves (existing symlinks followed) to ``root`` or below it."""
+    real_root = realpath(root)
+    real = realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip("/") + "/")
+
+
+def missing(plan, exists=os.path.lexists):
+    """Every directory the plan would create, parents first: listed paths and the unlisted ones between."""
+    out = []
+    for item in plan:
+        chain = []
+        path = item["path"]
+        while not exists(path) and path not in out and path != "/":
+            chain.append(path)
+            path = posixpath.dirname(path)
+        out.extend(reversed(chain))
+    return out

@@ -1,0 +1,191 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: directories
+short_description: A tree of directories below one root, in one step
+version_added: 0.1.0
+description:
+  - Makes sure every listed directory exists below O(root) with its owner, group and mode, in one module run.
+  - The service roles use it for their data and compose directories. A loop of M(ansible.builtin.file) costs one
+    module run per directory, and each run is a Python start on the host; one run for the whole tree keeps a
+    no-op re-run of the stack fast.
+  - Every path must be relative, made of plain names (no C(..)), and must stay below O(root) even through symlinks
+    that already exist on the host. A bad path fails the task before any directory is made.
+  - Directories that already exist keep their content; only their owner, group and mode are corrected.
+options:
+  root:
+    description:
+      - The directory every path is relative to; nothing outside it is created or changed.
+      - Missing parents of O(root) are created like C(mkdir -p).
+    type: path
+    required: true
+  paths:
+    description: The directories to ensure. V(.) is O(root) itself.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Path relative to O(root).
+        type: str
+        required: true
+      owner:
+        description: Owner, a name or a numeric uid.
+        type: str
+        default: root
+      group:
+        description: Group, a name or a numeric gid.
+        type: str
+        default: root
+      mode:
+        description: Octal mode as a string, for example V('0755').
+        type: str
+        default: "0755"
+extends_documentation_fragment:
+  - homelab.ai_stack.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reports the directories it would create or correct in RV(created) and RV(updated).
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+seealso:
+  - module: ansible.builtin.file
+author:
+  - homelab.ai_stack contributors (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Create the data directories of ComfyUI
+  homelab.ai_stack.directories:
+    root: /srv/ai-stack/ai/comfyui
+    paths:
+      - path: .
+      - path: models/checkpoints
+      - path: output
+        owner: "1000"
+        group: "1000"
+        mode: "0775"
+  register: comfyui_dirs
+
+- name: Skip what needs a folder that check mode only pretends to create
+  ansible.builtin.debug:
+    msg: "models/checkpoints would be created"
+  when: comfyui_dirs.root ~ '/models/checkpoints' in comfyui_dirs.created
+"""
+
+RETURN = r"""
+created:
+  description: Directories that did not exist and were created (in check mode, would be), parents first; includes
+    unlisted parents made on the way.
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/ai-stack/ai/comfyui, /srv/ai-stack/ai/comfyui/models, /srv/ai-stack/ai/comfyui/models/checkpoints]
+updated:
+  description: Directories that existed and whose owner, group or mode was corrected (in check mode, would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/ai-stack/ai/comfyui/output]
+paths:
+  description: Every listed directory as an absolute path, parents first.
+  returned: always
+  type: list
+  elements: str
+root:
+  description: O(root) normalized (no trailing or double slashes), the prefix of every path returned.
+  returned: always
+  type: str
+  sample: /srv/ai-stack/ai/comfyui
+"""
+
+import os  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import (  # noqa: E402
+    DirsError,
+    missing,
+    normalize,
+    within,
+)
+
+
+def run_module(module):
+    root = module.params["root"]
+    try:
+        plan = normalize(root, module.params["paths"])
+    except DirsError as exc:
+        module.fail_json(msg=f"paths: {exc}")
+    root = os.path.normpath(root)
+    outside = [item["rel"] for item in plan if not within(root, item["path"])]
+    if outside:
+        module.fail_json(msg=f"paths {outside} resolve outside {root} through a symlink on the host: refusing")
+    not_dirs = [item["path"] for item in plan if os.path.lexists(item["path"]) and not os.path.isdir(item["path"])]
+    if not_dirs:
+        module.fail_json(msg=f"{not_dirs} exist and are not directories")
+
+    created = missing(plan)
+    updated = []
+    before, after = [], []
+    for item in plan:
+        is_new = item["path"] in created
+        if is_new and not module.check_mode:
+            os.makedirs(item["path"], mode=0o755, exist_ok=True)
+        if is_new and module.check_mode:
+            changed = True
+        else:
+            args = module.load_file_common_arguments(
+                {"path": item["path"], "owner": item["owner"], "group": item["group"], "mode": item["mode"]}
+            )
+            diff = {"before": {}, "after": {}}
+            changed = module.set_fs_attributes_if_different(args, False, diff=diff, expand=False)
+            if changed and not is_new:
+                updated.append(item["path"])
+                before.append(f"{item['path']}: {diff['before']}")
+                after.append(f"{item['path']}: {diff['after']}")
+        if is_new:
+            before.append(f"{item['path']}: absent")
+            after.append(f"{item['path']}: directory {item['owner']}:{item['group']} {item['mode']}")
+    result = {
+        "changed": bool(created or updated),
+        "created": created,
+        "updated": updated,
+        "paths": [item["path"] for item in plan],
+        "root": root,
+    }
+    if module._diff and result["changed"]:
+        result["diff"] = {"before": "\n".join(before) + "\n", "after": "\n".join(after) + "\n"}
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "root": {"type": "path", "required": True},
+            "paths": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {
+                    "path": {"type": "str", "required": True},
+                    "owner": {"type": "str", "default": "root"},
+                    "group": {"type": "str", "default": "root"},
+                    "mode": {"type": "str", "default": "0755"},
+                },
+            },
+        },
+        supports_check_mode=True,
+    )
+    module.exit_json(**run_module(module))
+
+
+if __name__ == "__main__":
+    main()

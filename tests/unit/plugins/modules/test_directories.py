@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The directories module on a real file system (tmp_path)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.homelab.ai_stack.plugins.modules import directories
+
+NOBODY = 65534
+
+
+def run(capsys, check_mode=False, diff=False, **args):
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
+        directories.main()
+    result = json.loads(capsys.readouterr().out)
+    result["rc"] = exit_info.value.code
+    return result
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_creates_the_tree_with_attributes_then_changes_nothing(tmp_path, capsys):
+    root = tmp_path / "data"
+    paths = [{"path": "."}, {"path": "models/checkpoints"}, {"path": "output", "owner": str(NOBODY), "mode": "0700"}]
+    result = run(capsys, root=str(root), paths=paths)
+    assert result["rc"] == 0
+    assert result["changed"] is True
+    # Parents first: by depth, unlisted parents just before their children.
+    assert result["created"] == [
+        str(root),
+        str(root / "output"),
+        str(root / "models"),
+        str(root / "models/checkpoints"),
+    ]
+    assert result["updated"] == []
+    assert result["root"] == str(root)
+    assert os.stat(root / "output").st_uid == NOBODY
+    assert mode_of(root / "output") == 0o700
+    assert mode_of(root / "models/checkpoints") == 0o755
+
+    again = run(capsys, root=str(root), paths=paths)
+    assert again["changed"] is False
+    assert again["created"] == [] and again["updated"] == []
+
+
+def test_corrects_attributes_and_keeps_content(tmp_path, capsys):
+    (tmp_path / "output").mkdir(mode=0o777)
+    os.chmod(tmp_path / "output", 0o777)
+    (tmp_path / "output" / "chat.db").write_text("user data")
+    result = run(capsys, diff=True, root=str(tmp_path), paths=[{"path": "output", "mode": "0750"}])
+    assert result["changed"] is True
+    assert result["updated"] == [str(tmp_path / "output")]
+    assert mode_of(tmp_path / "output") == 0o750
+    assert (tmp_path / "output" / "chat.db").read_text() == "user data"
+    assert "0777" in result["diff"]["before"] and "0750" in result["diff"]["after"]
+
+
+def test_check_mode_reports_and_creates_nothing(tmp_path, capsys):
+    (tmp_path / "old").mkdir()
+    os.chmod(tmp_path / "old", 0o700)
+    result = run(capsys, check_mode=True, root=str(tmp_path), paths=[{"path": "new/sub"}, {"path": "old"}])
+    assert result["changed"] is True
+    assert result["created"] == [str(tmp_path / "new"), str(tmp_path / "new/sub")]
+    assert result["updated"] == [str(tmp_path / "old")]
+    assert not (tmp_path / "new").exists()
+    assert mode_of(tmp_path / "old") == 0o700
+
+
+def test_a_symlink_out_of_the_root_is_refused_before_any_change(tmp_path, capsys):
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (root / "models").symlink_to(tmp_path / "elsewhere")
+    result = run(capsys, root=str(root), paths=[{"path": "first"}, {"path": "models/checkpoints"}])
+    assert result["rc"] == 1
+    assert "['models/checkpoints'] resolve outside" in result["msg"]
+    assert not (root / "first").exists()
+    assert not (tmp_path / "elsewhere" / "checkpoints").exists()
+
+
+def test_a_file_in_the_way_and_a_bad_path_fail_clearly(tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    result = run(capsys, root=str(tmp_path), paths=[{"path": "taken"}])
+    assert result["rc"] == 1
+    assert "exist and are not directories" in result["msg"]
+    result = run(capsys, root=str(tmp_path), paths=[{"path": "../up"}])
+    assert result["rc"] == 1
+    assert result["msg"].startswith("paths: paths[0] ('../up'): segment '..'")
+
+
+def test_root_is_returned_normalized(tmp_path, capsys):
+    result = run(capsys, check_mode=True, root=f"{tmp_path}//data/", paths=[{"path": "."}, {"path": "a"}])
+    assert result["root"] == str(tmp_path / "data")
+    assert result["created"] == [str(tmp_path / "data"), str(tmp_path / "data" / "a")]
