@@ -32,6 +32,9 @@ if importlib.util.find_spec("ansible.module_utils.testing") is None:
     _testing.patch_module_args = _patch_module_args
     sys.modules["ansible.module_utils.testing"] = _testing
 
+# Imported after the fallback above, which provides it on older cores.
+from ansible.module_utils.testing import patch_module_args
+
 try:  # ansible-core >= 2.19
     from ansible.module_utils import _internal
 except ImportError:  # pragma: no cover - older cores have no such switch
@@ -47,3 +50,22 @@ def _module_side(monkeypatch):
         monkeypatch.setattr(_internal, "is_controller", False)
     # Warnings are collected process-wide; each test starts with none.
     monkeypatch.setattr(warnings, "_global_warnings", type(warnings._global_warnings)())
+
+
+@pytest.fixture
+def run_module(capsys):
+    """Run a module's main() with these arguments as the target side would; returns its JSON result plus rc."""
+
+    def run(main, args, check_mode=False, diff=False):
+        args = dict(args)
+        if check_mode:
+            args["_ansible_check_mode"] = True
+        if diff:
+            args["_ansible_diff"] = True
+        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
+            main()
+        result = json.loads(capsys.readouterr().out)
+        result["rc"] = exit_info.value.code
+        return result
+
+    return run

@@ -5,38 +5,26 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
-
-import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.homelab.ai_stack.plugins.modules import directories
 
 NOBODY = 65534
 
 
-def run(capsys, check_mode=False, diff=False, **args):
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-        directories.main()
-    result = json.loads(capsys.readouterr().out)
-    result["rc"] = exit_info.value.code
-    return result
+def run(run_module, check_mode=False, diff=False, **args):
+    return run_module(directories.main, args, check_mode=check_mode, diff=diff)
 
 
 def mode_of(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_creates_the_tree_with_attributes_then_changes_nothing(tmp_path, capsys):
+def test_creates_the_tree_with_attributes_then_changes_nothing(tmp_path, run_module):
     root = tmp_path / "data"
     paths = [{"path": "."}, {"path": "models/checkpoints"}, {"path": "output", "owner": str(NOBODY), "mode": "0700"}]
-    result = run(capsys, root=str(root), paths=paths)
+    result = run(run_module, root=str(root), paths=paths)
     assert result["rc"] == 0
     assert result["changed"] is True
     # Parents first: by depth, unlisted parents just before their children.
@@ -52,16 +40,16 @@ def test_creates_the_tree_with_attributes_then_changes_nothing(tmp_path, capsys)
     assert mode_of(root / "output") == 0o700
     assert mode_of(root / "models/checkpoints") == 0o755
 
-    again = run(capsys, root=str(root), paths=paths)
+    again = run(run_module, root=str(root), paths=paths)
     assert again["changed"] is False
     assert again["created"] == [] and again["updated"] == []
 
 
-def test_corrects_attributes_and_keeps_content(tmp_path, capsys):
+def test_corrects_attributes_and_keeps_content(tmp_path, run_module):
     (tmp_path / "output").mkdir(mode=0o777)
     os.chmod(tmp_path / "output", 0o777)
     (tmp_path / "output" / "chat.db").write_text("user data")
-    result = run(capsys, diff=True, root=str(tmp_path), paths=[{"path": "output", "mode": "0750"}])
+    result = run(run_module, diff=True, root=str(tmp_path), paths=[{"path": "output", "mode": "0750"}])
     assert result["changed"] is True
     assert result["updated"] == [str(tmp_path / "output")]
     assert mode_of(tmp_path / "output") == 0o750
@@ -69,10 +57,10 @@ def test_corrects_attributes_and_keeps_content(tmp_path, capsys):
     assert "0777" in result["diff"]["before"] and "0750" in result["diff"]["after"]
 
 
-def test_check_mode_reports_and_creates_nothing(tmp_path, capsys):
+def test_check_mode_reports_and_creates_nothing(tmp_path, run_module):
     (tmp_path / "old").mkdir()
     os.chmod(tmp_path / "old", 0o700)
-    result = run(capsys, check_mode=True, root=str(tmp_path), paths=[{"path": "new/sub"}, {"path": "old"}])
+    result = run(run_module, check_mode=True, root=str(tmp_path), paths=[{"path": "new/sub"}, {"path": "old"}])
     assert result["changed"] is True
     assert result["created"] == [str(tmp_path / "new"), str(tmp_path / "new/sub")]
     assert result["updated"] == [str(tmp_path / "old")]
@@ -80,29 +68,29 @@ def test_check_mode_reports_and_creates_nothing(tmp_path, capsys):
     assert mode_of(tmp_path / "old") == 0o700
 
 
-def test_a_symlink_out_of_the_root_is_refused_before_any_change(tmp_path, capsys):
+def test_a_symlink_out_of_the_root_is_refused_before_any_change(tmp_path, run_module):
     root = tmp_path / "root"
     root.mkdir()
     (tmp_path / "elsewhere").mkdir()
     (root / "models").symlink_to(tmp_path / "elsewhere")
-    result = run(capsys, root=str(root), paths=[{"path": "first"}, {"path": "models/checkpoints"}])
+    result = run(run_module, root=str(root), paths=[{"path": "first"}, {"path": "models/checkpoints"}])
     assert result["rc"] == 1
     assert "['models/checkpoints'] resolve outside" in result["msg"]
     assert not (root / "first").exists()
     assert not (tmp_path / "elsewhere" / "checkpoints").exists()
 
 
-def test_a_file_in_the_way_and_a_bad_path_fail_clearly(tmp_path, capsys):
+def test_a_file_in_the_way_and_a_bad_path_fail_clearly(tmp_path, run_module):
     (tmp_path / "taken").write_text("")
-    result = run(capsys, root=str(tmp_path), paths=[{"path": "taken"}])
+    result = run(run_module, root=str(tmp_path), paths=[{"path": "taken"}])
     assert result["rc"] == 1
     assert "exist and are not directories" in result["msg"]
-    result = run(capsys, root=str(tmp_path), paths=[{"path": "../up"}])
+    result = run(run_module, root=str(tmp_path), paths=[{"path": "../up"}])
     assert result["rc"] == 1
     assert result["msg"].startswith("paths: paths[0] ('../up'): segment '..'")
 
 
-def test_root_is_returned_normalized(tmp_path, capsys):
-    result = run(capsys, check_mode=True, root=f"{tmp_path}//data/", paths=[{"path": "."}, {"path": "a"}])
+def test_root_is_returned_normalized(tmp_path, run_module):
+    result = run(run_module, check_mode=True, root=f"{tmp_path}//data/", paths=[{"path": "."}, {"path": "a"}])
     assert result["root"] == str(tmp_path / "data")
     assert result["created"] == [str(tmp_path / "data"), str(tmp_path / "data" / "a")]

@@ -6,12 +6,10 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import pathlib
 import socket
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.homelab.ai_stack.plugins.modules import ollama_model
 
@@ -28,17 +26,6 @@ def server(tmp_path):
         yield srv
 
 
-def run_module(capsys, args, check_mode=False):
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-        ollama_model.main()
-    result = json.loads(capsys.readouterr().out)
-    result["rc"] = exit_info.value.code
-    return result
-
-
 def installed(srv):
     return sorted(f"{m}:{t}" for m, t, _manifest, _mtime in srv.state.installed())
 
@@ -47,8 +34,8 @@ def base(srv, **kwargs):
     return {"api_url": srv.url, "pull_retry_delay": 0, "timeout": 5, "pull_timeout": 5, **kwargs}
 
 
-def test_pull_then_already_present(server, capsys):
-    first = run_module(capsys, base(server, name="qwen2.5:0.5b"))
+def test_pull_then_already_present(server, run_module):
+    first = run_module(ollama_model.main, base(server, name="qwen2.5:0.5b"))
     assert first["rc"] == 0
     assert first["changed"] is True
     assert first["action"] == "pulled"
@@ -62,47 +49,47 @@ def test_pull_then_already_present(server, capsys):
     }
     assert installed(server) == ["qwen2.5:0.5b"]
 
-    again = run_module(capsys, base(server, name="qwen2.5:0.5b"))
+    again = run_module(ollama_model.main, base(server, name="qwen2.5:0.5b"))
     assert again["changed"] is False
     assert again["action"] == "none"
     assert again["attempts"] == 0
     assert again["details"]["format"] == "gguf"
 
 
-def test_other_spelling_of_an_installed_model_is_unchanged(server, capsys):
-    run_module(capsys, base(server, name="tinyllama"))
-    result = run_module(capsys, base(server, name="registry.ollama.ai/library/TinyLlama:latest"))
+def test_other_spelling_of_an_installed_model_is_unchanged(server, run_module):
+    run_module(ollama_model.main, base(server, name="tinyllama"))
+    result = run_module(ollama_model.main, base(server, name="registry.ollama.ai/library/TinyLlama:latest"))
     assert result["changed"] is False
     assert result["model"] == "tinyllama:latest"
 
 
-def test_check_mode_reports_without_pulling(server, capsys):
-    result = run_module(capsys, base(server, name="qwen2.5:0.5b"), check_mode=True)
+def test_check_mode_reports_without_pulling(server, run_module):
+    result = run_module(ollama_model.main, base(server, name="qwen2.5:0.5b"), check_mode=True)
     assert result["changed"] is True
     assert result["action"] == "pulled"
     assert result["attempts"] == 0
     assert installed(server) == []
 
 
-def test_delete_and_delete_again(server, capsys):
-    run_module(capsys, base(server, name="smollm2:135m"))
-    run_module(capsys, base(server, name="qwen2.5:0.5b"))
-    check = run_module(capsys, base(server, name="smollm2:135m", state="absent"), check_mode=True)
+def test_delete_and_delete_again(server, run_module):
+    run_module(ollama_model.main, base(server, name="smollm2:135m"))
+    run_module(ollama_model.main, base(server, name="qwen2.5:0.5b"))
+    check = run_module(ollama_model.main, base(server, name="smollm2:135m", state="absent"), check_mode=True)
     assert check["changed"] is True
     assert installed(server) == ["qwen2.5:0.5b", "smollm2:135m"]
 
-    gone = run_module(capsys, base(server, name="smollm2:135m", state="absent"))
+    gone = run_module(ollama_model.main, base(server, name="smollm2:135m", state="absent"))
     assert gone["changed"] is True
     assert gone["action"] == "deleted"
     assert gone["models"] == ["qwen2.5:0.5b"]
     assert installed(server) == ["qwen2.5:0.5b"]
 
-    again = run_module(capsys, base(server, name="smollm2:135m", state="absent"))
+    again = run_module(ollama_model.main, base(server, name="smollm2:135m", state="absent"))
     assert again["changed"] is False
 
 
-def test_unknown_model_fails_with_servers_message(server, capsys):
-    result = run_module(capsys, base(server, name="no-such-model:7b", pull_retries=5))
+def test_unknown_model_fails_with_servers_message(server, run_module):
+    result = run_module(ollama_model.main, base(server, name="no-such-model:7b", pull_retries=5))
     assert result["rc"] == 1
     assert result["failed"] is True
     assert result["msg"] == "pull no-such-model:7b: pull model manifest: file does not exist"
@@ -111,9 +98,9 @@ def test_unknown_model_fails_with_servers_message(server, capsys):
 
 
 @pytest.mark.parametrize("mode", ["drop", "error"])
-def test_pull_failing_half_way_is_retried(server, capsys, mode):
+def test_pull_failing_half_way_is_retried(server, run_module, mode):
     server.state.failures["llama3.2:3b"] = [2, mode]
-    result = run_module(capsys, base(server, name="llama3.2:3b", pull_retries=2))
+    result = run_module(ollama_model.main, base(server, name="llama3.2:3b", pull_retries=2))
     assert result["rc"] == 0
     assert result["changed"] is True
     assert result["attempts"] == 3
@@ -121,9 +108,9 @@ def test_pull_failing_half_way_is_retried(server, capsys, mode):
     assert installed(server) == ["llama3.2:3b"]
 
 
-def test_pull_gives_up_after_retries(server, capsys):
+def test_pull_gives_up_after_retries(server, run_module):
     server.state.failures["llama3.2:3b"] = [5, "drop"]
-    result = run_module(capsys, base(server, name="llama3.2:3b", pull_retries=1))
+    result = run_module(ollama_model.main, base(server, name="llama3.2:3b", pull_retries=1))
     assert result["rc"] == 1
     assert result["attempts"] == 2
     assert len(result["retried_errors"]) == 1
@@ -131,11 +118,11 @@ def test_pull_gives_up_after_retries(server, capsys):
     assert installed(server) == []
 
 
-def test_unreachable_api_fails_clearly(capsys):
+def test_unreachable_api_fails_clearly(run_module):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run_module(capsys, {"name": "x", "api_url": f"http://127.0.0.1:{port}", "timeout": 2})
+    result = run_module(ollama_model.main, {"name": "x", "api_url": f"http://127.0.0.1:{port}", "timeout": 2})
     assert result["rc"] == 1
     assert result["msg"].startswith(f"cannot reach Ollama at http://127.0.0.1:{port}")
 
@@ -149,7 +136,7 @@ def test_unreachable_api_fails_clearly(capsys):
         ({"name": "x", "pull_retries": -1}, "pull_retries and pull_retry_delay must not be negative"),
     ],
 )
-def test_bad_input_fails_before_any_request(capsys, args, message):
-    result = run_module(capsys, args)
+def test_bad_input_fails_before_any_request(run_module, args, message):
+    result = run_module(ollama_model.main, args)
     assert result["rc"] == 1
     assert result["msg"].startswith(message)
