@@ -143,7 +143,15 @@ def run_module(module):
             changed = True
         else:
             args = module.load_file_common_arguments(
-                {"path": item["path"], "owner": item["owner"], "group": item["group"], "mode": item["mode"]}
+                # follow: a listed path that is a symlink to a directory below root (the
+                # storage root on a ZFS mountpoint, say) gets the attributes on the directory.
+                {
+                    "path": item["path"],
+                    "owner": item["owner"],
+                    "group": item["group"],
+                    "mode": item["mode"],
+                    "follow": True,
+                }
             )
             diff = {"before": {}, "after": {}}
             changed = module.set_fs_attributes_if_different(args, False, diff=diff, expand=False)

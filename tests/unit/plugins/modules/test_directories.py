@@ -94,3 +94,18 @@ def test_root_is_returned_normalized(tmp_path, run_module):
     result = run(run_module, check_mode=True, root=f"{tmp_path}//data/", paths=[{"path": "."}, {"path": "a"}])
     assert result["root"] == str(tmp_path / "data")
     assert result["created"] == [str(tmp_path / "data"), str(tmp_path / "data" / "a")]
+
+
+def test_a_symlinked_root_gets_its_attributes_on_the_directory(tmp_path, run_module):
+    (tmp_path / "pool").mkdir()
+    os.chmod(tmp_path / "pool", 0o700)
+    (tmp_path / "storage").symlink_to(tmp_path / "pool")
+    paths = [{"path": ".", "owner": str(NOBODY)}, {"path": "ai"}]
+    result = run(run_module, root=str(tmp_path / "storage"), paths=paths)
+    assert result["changed"] is True
+    assert result["updated"] == [str(tmp_path / "storage")]
+    assert result["created"] == [str(tmp_path / "storage" / "ai")]
+    assert (tmp_path / "storage").is_symlink()
+    assert mode_of(tmp_path / "pool") == 0o755
+    assert os.stat(tmp_path / "pool").st_uid == NOBODY
+    assert (tmp_path / "pool" / "ai").is_dir()
