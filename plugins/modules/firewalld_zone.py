@@ -235,8 +235,9 @@ class FirewallCmd:
             self.module.fail_json(msg=f"{' '.join(cmd)} failed: {(err or out).strip()}", rc=rc, cmd=cmd)
         return out
 
-    def zones(self, permanent=True):
-        return self._run(["--get-zones"], permanent).split()
+    def zones(self):
+        """The zones of the permanent configuration (the runtime's are read per zone)."""
+        return self._run(["--get-zones"]).split()
 
     def read(self, zone, permanent=True):
         """The zone's lists and target in one --info-zone call; None when the layer does not know the zone."""
