@@ -94,3 +94,26 @@ def test_issue_models_are_in_the_catalog():
         "deepseek-r1:8b",
     ):
         assert name in LLM_CATALOG
+
+
+def test_inputs_are_copied_to_plain_values_without_deepcopy():
+    """Templated inputs are lazy containers on ansible-core 2.19; deep-copying one copies its templar."""
+
+    class Tagged(str):
+        pass
+
+    class LazyList(list):
+        def __deepcopy__(self, memo):
+            raise AssertionError("deep-copied a container")
+
+    class LazyDict(dict):
+        def __deepcopy__(self, memo):
+            raise AssertionError("deep-copied a container")
+
+    value = LazyList([Tagged("sdxl"), LazyDict(name=Tagged("x"), n=1, f=1.5, ok=True, none=None), (1, 2)])
+    plain = vram._plain(value)
+    assert plain == ["sdxl", {"name": "x", "n": 1, "f": 1.5, "ok": True, "none": None}, [1, 2]]
+    assert type(plain) is list
+    assert type(plain[0]) is str
+    assert type(plain[1]) is dict
+    assert type(plain[1]["name"]) is str
