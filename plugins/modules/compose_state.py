@@ -9,8 +9,9 @@ module: compose_state
 short_description: Tell whether a compose project is still as its last deploy left it, and record a deploy
 version_added: 0.1.0
 description:
-  - Reads a compose project directory in one module run, that is the directory and its files (checksum, mode, owner and group,
-    in the shape M(ansible.builtin.find) returns, so P(homelab.ai_stack.file_differs#filter) works on the result),
+  - Reads a compose project directory in one module run, that is the directory and its files (checksum, mode,
+    owner and group, in the shape M(ansible.builtin.find) returns, so P(homelab.ai_stack.file_differs#filter)
+    works on the result),
     whether a Docker network exists, and the project's containers.
   - Compares them with the record of the last deploy (O(record_file) in the project directory) and returns
     RV(in_sync). The project is in sync when its files still have the recorded checksums, and every recorded

@@ -113,7 +113,7 @@ def test_inputs_are_copied_to_plain_values_without_deepcopy():
     value = LazyList([Tagged("sdxl"), LazyDict(name=Tagged("x"), n=1, f=1.5, ok=True, none=None), (1, 2)])
     plain = vram._plain(value)
     assert plain == ["sdxl", {"name": "x", "n": 1, "f": 1.5, "ok": True, "none": None}, [1, 2]]
-    assert type(plain) is list
-    assert type(plain[0]) is str
-    assert type(plain[1]) is dict
-    assert type(plain[1]["name"]) is str
+    assert plain.__class__ is list
+    assert plain[0].__class__ is str
+    assert plain[1].__class__ is dict
+    assert plain[1]["name"].__class__ is str
