@@ -33,7 +33,10 @@ class ComposeStateError(ValueError):
 
 
 def parse_inspect(text):
-    """Containers from ``docker inspect`` JSON: id, name, service, state, health, image_id, image."""
+    """Containers from ``docker inspect`` JSON: id, name, service, state, health, image_id, image, networks.
+
+    ``networks`` maps each network the container is on to its IPv4 address there.
+    """
     try:
         data = json.loads(text or "[]")
     except ValueError as exc:
@@ -56,6 +59,10 @@ def parse_inspect(text):
                 "health": health.get("Status", ""),
                 "image_id": item.get("Image", ""),
                 "image": config.get("Image", ""),
+                "networks": {
+                    name: (net or {}).get("IPAddress", "")
+                    for name, net in ((item.get("NetworkSettings") or {}).get("Networks") or {}).items()
+                },
             }
         )
     return sorted(containers, key=lambda c: (c["service"], c["name"]))

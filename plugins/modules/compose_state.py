@@ -104,7 +104,9 @@ network_exists:
   returned: always
   type: bool
 containers:
-  description: The project's containers (C(id), C(name), C(service), C(state), C(health), C(image), C(image_id)).
+  description:
+    - The project's containers (C(id), C(name), C(service), C(state), C(health), C(image), C(image_id)),
+      and C(networks), which maps each network a container is on to its IPv4 address there.
   returned: always
   type: list
   elements: dict

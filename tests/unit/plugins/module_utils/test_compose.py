@@ -40,6 +40,9 @@ def test_parse_inspect_reads_what_matters():
     assert webui["image_id"] == RAW[0]["Image"]
     assert webui["image_id"].startswith("sha256:")
     assert webui["oneoff"] is False
+    # The address Open WebUI's admin step calls the API on (the real inspect output).
+    assert webui["networks"] == {"self-hosted": "172.30.0.6"}
+    assert cs[0]["networks"] == {"self-hosted": "172.30.0.4"}
 
 
 def test_parse_inspect_without_healthcheck_and_empty():
