@@ -19,7 +19,7 @@ description:
     same run without a reload; this module does both in one task.
   - When firewalld is not running the permanent configuration is changed with C(firewall-offline-cmd).
   - Typical input is the output of the P(homelab.ai_stack.firewalld_zone_plan#filter) filter.
-  - O(zones) reconciles several zones in one run: every zone is read with one C(--list-all-zones) call
+  - O(zones) reconciles several zones in one run. Every zone is read with one C(--list-all-zones) call
     per configuration, so a run that changes nothing costs two C(firewall-cmd) runs however many zones
     are listed, and at most one reload serves them all.
 author:
