@@ -51,7 +51,6 @@ options:
       - Mutually exclusive with O(name), O(sources), O(ports), O(services), O(interfaces) and O(target).
     type: list
     elements: dict
-    version_added: 0.2.0
     suboptions:
       name:
         description: Name of the zone.
