@@ -430,3 +430,21 @@ def parse_zone_info(text):
         else:
             state[key] = value.split()
     return state
+
+
+def parse_zones_info(text):
+    """Every zone's state from ``firewall-cmd [--permanent] --list-all-zones``.
+
+    One call for all zones: each zone prints as ``--info-zone`` does, starting
+    with an unindented ``<name>`` or ``<name> (default, active)`` line.
+    Returns {name: state} with the states of parse_zone_info.
+    """
+    blocks = {}
+    name = None
+    for line in text.splitlines():
+        if line.strip() and not line[0].isspace():
+            name = line.split()[0]
+            blocks[name] = []
+        elif name is not None:
+            blocks[name].append(line)
+    return {zone: parse_zone_info("\n".join(lines)) for zone, lines in blocks.items()}

@@ -365,3 +365,56 @@ def test_parse_zone_info_of_recorded_outputs(fixture, expected):
 
 def test_parse_zone_info_without_output_is_an_empty_default_zone():
     assert zp.parse_zone_info("") == {"sources": [], "ports": [], "services": [], "interfaces": [], "target": "default"}
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "list-all-zones.permanent.debian13.txt",
+        "list-all-zones.runtime.debian13.txt",
+        "list-all-zones.permanent.debian12.txt",
+        "list-all-zones.runtime.debian12.txt",
+    ],
+)
+def test_parse_zones_info_of_recorded_outputs(fixture):
+    zones = zp.parse_zones_info((FIREWALLD / fixture).read_text(encoding="utf-8"))
+    # Zone headers carry "(active)" or "(default, active)" in some layers and releases.
+    assert sorted(zones) == [
+        "block",
+        "dmz",
+        "docker",
+        "drop",
+        "external",
+        "home",
+        "internal",
+        "public",
+        "self-hosted",
+        "trusted",
+        "work",
+    ]
+    assert zones["self-hosted"] == {
+        "sources": ["100.64.0.0/10", "172.30.0.0/24", "192.168.50.0/24"],
+        "ports": ["443/tcp", "53/tcp", "53/udp", "80/tcp"],
+        "services": [],
+        "interfaces": ["tailscale0"],
+        "target": "default",
+    }
+    assert zones["public"]["services"] == ["ssh"]
+    assert zones["docker"] == {
+        "sources": [],
+        "ports": [],
+        "services": [],
+        "interfaces": ["br-self-hosted", "docker0"],
+        "target": "ACCEPT",
+    }
+    assert zones["block"]["target"] == "%%REJECT%%"
+
+
+def test_parse_zones_info_keeps_each_zones_lines_apart():
+    text = (FIREWALLD / "info-zone-public-rich-rules.debian13.txt").read_text(encoding="utf-8")
+    text += "\n" + (FIREWALLD / "info-zone-docker.debian13.txt").read_text(encoding="utf-8")
+    zones = zp.parse_zones_info(text)
+    assert zones["public"]["services"] == ["ssh"]
+    assert zones["public"]["interfaces"] == []
+    assert zones["docker"]["interfaces"] == ["br-self-hosted", "docker0"]
+    assert zp.parse_zones_info("") == {}

@@ -77,8 +77,8 @@ class FakeFirewalld:
         out = ""
         for arg in args:
             flag, _sep, value = arg.partition("=")
-            if flag == "--get-zones":
-                out = " ".join(sorted(store)) + "\n"
+            if flag == "--list-all-zones":
+                out = "\n".join(info_zone(name, store[name]) for name in sorted(store))
             elif flag == "--reload":
                 self.runtime = copy.deepcopy(self.permanent)
             elif flag == "--new-zone":
@@ -87,10 +87,6 @@ class FakeFirewalld:
                 store[value] = zone()
             elif flag == "--delete-zone":
                 del store[value]
-            elif flag == "--info-zone":
-                if value not in store:
-                    return 112, "", f"Error: INVALID_ZONE: {value}\n"
-                out = info_zone(value, store[value])
             elif zone_name not in store:
                 return 112, "", f"Error: INVALID_ZONE: {zone_name}\n"
             elif flag == "--set-target":
@@ -122,7 +118,8 @@ class FakeModule:
         self.check_mode = check_mode
         self._diff = diff
         self.params = {
-            "name": "self-hosted",
+            "name": None if "zones" in params else "self-hosted",
+            "zones": None,
             "state": "present",
             "sources": None,
             "ports": None,
@@ -181,11 +178,10 @@ def test_creates_zone_reloads_once_and_is_idempotent():
     assert again["changed"] is False
     assert again["reloaded"] is False
     assert fw.writes() == []
-    # A no-op costs three firewall-cmd runs (each is a Python start on the host).
+    # A no-op costs two firewall-cmd runs (each is a Python start on the host).
     assert fw.calls == [
-        ["/usr/bin/firewall-cmd", "--permanent", "--get-zones"],
-        ["/usr/bin/firewall-cmd", "--permanent", "--info-zone=self-hosted"],
-        ["/usr/bin/firewall-cmd", "--info-zone=self-hosted"],
+        ["/usr/bin/firewall-cmd", "--permanent", "--list-all-zones"],
+        ["/usr/bin/firewall-cmd", "--list-all-zones"],
     ]
 
 
@@ -337,3 +333,158 @@ def test_no_diff_key_without_diff_mode():
     fw = FakeFirewalld({})
     result = run(fw, diff=False, **STACK)
     assert "diff" not in result
+
+
+# -- several zones in one run (zones:) ----------------------------------------
+PUBLIC = {"name": "public", "services": ["ssh"], "ports": []}
+DOCKER = {"name": "docker", "interfaces": ["docker0", "br-self-hosted"], "target": "ACCEPT", "purge": False}
+ZONES = [{"name": "self-hosted", **STACK, "target": "default"}, PUBLIC, DOCKER]
+
+
+def converged():
+    return {
+        "self-hosted": zone(**STACK),
+        "public": zone(services=["ssh"], interfaces=["eth0"]),
+        "docker": zone(target="ACCEPT", interfaces=["docker0", "br-self-hosted"]),
+    }
+
+
+def by_name(result):
+    return {entry["name"]: entry for entry in result["zones"]}
+
+
+def test_zones_first_run_creates_reconciles_and_reloads_once():
+    fw = FakeFirewalld(
+        {"public": zone(services=["ssh", "dhcpv6-client"], ports=["8080/tcp"]), "docker": zone(target="ACCEPT")}
+    )
+    result = run(fw, zones=ZONES)
+    assert result["changed"] is True
+    assert result["reloaded"] is True
+    assert [c for c in fw.calls if "--reload" in c] == [["/usr/bin/firewall-cmd", "--reload"]]
+    entries = by_name(result)
+    assert list(entries) == ["self-hosted", "public", "docker"]
+    assert entries["self-hosted"]["created"] is True
+    assert entries["public"]["removed"]["permanent"] == {"ports": ["8080/tcp"], "services": ["dhcpv6-client"]}
+    assert entries["docker"]["added"]["permanent"] == {"interfaces": ["br-self-hosted", "docker0"]}
+    for layer in (fw.permanent, fw.runtime):
+        assert sorted(layer["self-hosted"]["sources"]) == STACK["sources"]
+        assert layer["public"]["services"] == ["ssh"]
+        assert layer["public"]["ports"] == []
+        assert sorted(layer["docker"]["interfaces"]) == ["br-self-hosted", "docker0"]
+    assert "name" not in result
+
+
+def test_zones_no_op_is_two_reads_whatever_the_number_of_zones():
+    fw = FakeFirewalld(converged())
+    result = run(fw, zones=ZONES)
+    assert result["changed"] is False
+    assert result["reloaded"] is False
+    assert fw.writes() == []
+    assert fw.calls == [
+        ["/usr/bin/firewall-cmd", "--permanent", "--list-all-zones"],
+        ["/usr/bin/firewall-cmd", "--list-all-zones"],
+    ]
+    assert by_name(result)["self-hosted"]["zone"]["ports"] == sorted(STACK["ports"])
+
+
+def test_zones_drift_by_hand_is_repaired_in_place_in_the_drifted_zone_only():
+    permanent = converged()
+    permanent["public"]["ports"].append("8443/tcp")
+    permanent["self-hosted"]["sources"].remove("172.30.0.0/24")
+    runtime = converged()
+    runtime["public"]["ports"].append("8443/tcp")
+    runtime["self-hosted"]["sources"].remove("172.30.0.0/24")
+    runtime["docker"]["interfaces"].append("br-0123456789ab")  # Docker's own, runtime only
+    fw = FakeFirewalld(permanent, runtime=runtime)
+    result = run(fw, zones=ZONES)
+    assert result["changed"] is True
+    assert result["reloaded"] is False
+    entries = by_name(result)
+    assert entries["public"]["removed"] == {"permanent": {"ports": ["8443/tcp"]}, "runtime": {"ports": ["8443/tcp"]}}
+    assert entries["self-hosted"]["added"] == {
+        "permanent": {"sources": ["172.30.0.0/24"]},
+        "runtime": {"sources": ["172.30.0.0/24"]},
+    }
+    assert entries["docker"]["added"] == {"permanent": {}, "runtime": {}}
+    assert entries["docker"]["removed"] == {"permanent": {}, "runtime": {}}
+    assert fw.runtime["public"]["ports"] == []
+    assert sorted(fw.runtime["self-hosted"]["sources"]) == STACK["sources"]
+    # purge: false leaves what Docker added at runtime, and the check after the change accepts it.
+    assert "br-0123456789ab" in fw.runtime["docker"]["interfaces"]
+    assert not any(c[1:] and "--zone=docker" in c for c in fw.writes())
+
+
+def test_zones_remove_everywhere_before_adding_so_an_interface_can_move():
+    permanent = converged()
+    permanent["public"]["interfaces"].append("tailscale0")
+    permanent["self-hosted"]["interfaces"] = []
+    fw = FakeFirewalld(permanent)
+    zones = [{"name": "public", "services": ["ssh"], "interfaces": ["eth0"]}, {"name": "self-hosted", **STACK}]
+    result = run(fw, zones=zones)
+    assert result["changed"] is True
+    writes = fw.writes()
+    removal = writes.index(["/usr/bin/firewall-cmd", "--permanent", "--zone=public", "--remove-interface=tailscale0"])
+    move = writes.index(["/usr/bin/firewall-cmd", "--permanent", "--zone=self-hosted", "--change-interface=tailscale0"])
+    assert removal < move
+    assert fw.runtime["public"]["interfaces"] == ["eth0"]
+    assert fw.runtime["self-hosted"]["interfaces"] == ["tailscale0"]
+
+
+def test_zones_check_mode_reports_per_zone_and_writes_nothing():
+    permanent = converged()
+    permanent["public"]["ports"].append("8443/tcp")
+    fw = FakeFirewalld(permanent)
+    result = run(fw, check_mode=True, zones=[*ZONES, {"name": "lab", "ports": ["9000/tcp"]}])
+    assert result["changed"] is True
+    assert result["reloaded"] is True  # the new zone
+    assert fw.writes() == []
+    assert "lab" not in fw.permanent
+    assert result["diff"]["before"]["public"]["ports"] == ["8443/tcp"]
+    assert result["diff"]["after"]["public"]["ports"] == []
+    assert result["diff"]["before"]["lab"] == {}
+    assert by_name(result)["lab"]["created"] is True
+
+
+def test_zones_converged_check_mode_is_no_change():
+    fw = FakeFirewalld(converged())
+    result = run(fw, check_mode=True, zones=ZONES)
+    assert result["changed"] is False
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_zones_without_firewalld_check_mode_warns_and_reports_every_zone():
+    fw = FakeFirewalld({}, installed=False, running=False)
+    result, module = run_with_module(fw, check_mode=True, zones=ZONES)
+    assert result["changed"] is True
+    assert [e["created"] for e in result["zones"]] == [True, True, True]
+    assert len(module.warnings) == 1
+
+
+def test_zones_offline_and_state_absent_and_top_level_purge():
+    fw = FakeFirewalld(
+        {"old": zone(ports=["1/tcp"]), "public": zone(services=["ssh", "mdns"])},
+        running=False,
+    )
+    result = run(fw, purge=False, zones=[{"name": "old", "state": "absent"}, {"name": "public", "services": ["ssh"]}])
+    assert result["changed"] is True
+    assert result["running"] is False
+    assert by_name(result)["old"]["deleted"] is True
+    assert "old" not in fw.permanent
+    # The top-level purge: false is the default of every zone.
+    assert fw.permanent["public"]["services"] == ["ssh", "mdns"]
+    assert all(c[0] == "/usr/bin/firewall-offline-cmd" for c in fw.writes())
+
+
+def test_zones_listed_twice_fail():
+    fw = FakeFirewalld(converged())
+    with pytest.raises(Failed, match="public is listed twice"):
+        run(fw, zones=[PUBLIC, PUBLIC])
+
+
+def test_zones_is_exclusive_with_the_single_zone_options(run_module):
+    result = run_module(fz.main, {"zones": [PUBLIC], "ports": ["80/tcp"]})
+    assert result["failed"] is True
+    assert "mutually exclusive" in result["msg"]
+    result = run_module(fz.main, {"ports": ["80/tcp"]})
+    assert result["failed"] is True
+    assert "one of the following is required: name, zones" in result["msg"]
