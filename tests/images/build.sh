@@ -19,6 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${AI_STACK_IMAGE_CACHE:-/var/cache/ai-stack-test}
 MIRROR=${AI_STACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$CACHE"
+# The service images' archive, loaded by every Molecule prepare. Two checkouts
+# building at once (worktrees) each name their own archive and take the lock
+# below, so one never loads the other's stand-ins.
+SERVICES_TAR=${AI_STACK_SERVICES_TAR:-service-images.tar}
 
 log() { printf '[images] %s\n' "$*" >&2; }
 
@@ -128,6 +132,15 @@ build_app_base() {
   docker import --change "LABEL ai-stack.hash=$hash" --change 'CMD ["/bin/sh"]' "$tarball" "$tag" >/dev/null
 }
 
+# The service tags are shared by every checkout on this machine: build and
+# save them under one lock so the archive holds this checkout's images.
+with_lock() {
+  exec 9>"$CACHE/.services.lock"
+  flock 9
+  "$@"
+  flock -u 9
+}
+
 build_services() {
   local names=() tags=()
   local d
@@ -145,26 +158,27 @@ build_services() {
   done
   [ "${#tags[@]}" -gt 0 ] || return 0
   local sum; sum=$(for t in "${tags[@]}"; do image_hash "$t"; done | sha256sum | cut -c1-16)
-  if [ -s "$CACHE/service-images.tar" ] && [ "$(cat "$CACHE/service-images.sum" 2>/dev/null)" = "$sum" ]; then
-    log "service-images.tar is current (${names[*]})"; return
+  local tar="$CACHE/$SERVICES_TAR"
+  if [ -s "$tar" ] && [ "$(cat "$tar.sum" 2>/dev/null)" = "$sum" ]; then
+    log "$SERVICES_TAR is current (${names[*]})"; return
   fi
-  log "save ${names[*]} -> $CACHE/service-images.tar"
-  docker save -o "$CACHE/service-images.tar.tmp" "${tags[@]}"
-  mv "$CACHE/service-images.tar.tmp" "$CACHE/service-images.tar"
-  echo "$sum" >"$CACHE/service-images.sum"
+  log "save ${names[*]} -> $tar"
+  docker save -o "$tar.tmp" "${tags[@]}"
+  mv "$tar.tmp" "$tar"
+  echo "$sum" >"$tar.sum"
 }
 
 what=${1:-all}
 case "$what" in
   hosts) build_host localhost/ai-stack-test:debian12 bookworm; build_host localhost/ai-stack-test:debian13 trixie ;;
   docker) build_host localhost/ai-stack-test:debian13 trixie; build_docker_host localhost/ai-stack-test:debian13-docker localhost/ai-stack-test:debian13 ;;
-  services) build_app_base; build_services ;;
+  services) build_app_base; with_lock build_services ;;
   all)
     build_host localhost/ai-stack-test:debian12 bookworm
     build_host localhost/ai-stack-test:debian13 trixie
     build_docker_host localhost/ai-stack-test:debian13-docker localhost/ai-stack-test:debian13
     build_app_base
-    build_services
+    with_lock build_services
     ;;
   *) echo "usage: $0 [all|hosts|docker|services]" >&2; exit 2 ;;
 esac
