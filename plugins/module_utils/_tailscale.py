@@ -39,7 +39,9 @@ def normalize_tags(tags):
         if ":" not in tag:
             tag = "tag:" + tag
         if not _TAG.match(tag):
-            raise TailscaleError(f"advertise_tags: {tag!r} is not a tag (tag:NAME, a letter then letters, digits or dashes)")
+            raise TailscaleError(
+                f"advertise_tags: {tag!r} is not a tag (tag:NAME, a letter then letters, digits or dashes)"
+            )
         if tag not in out:
             out.append(tag)
     return sorted(out)
@@ -58,7 +60,9 @@ def normalize_routes(routes):
     return sorted(out, key=lambda r: (":" in r, r))
 
 
-def wanted_settings(hostname="", advertise_tags=None, accept_dns=False, accept_routes=False, advertise_routes=None, login_server=""):
+def wanted_settings(
+    hostname="", advertise_tags=None, accept_dns=False, accept_routes=False, advertise_routes=None, login_server=""
+):
     """The managed settings, keyed by their ipn.Prefs names, after validation."""
     hostname = str(hostname or "")
     if hostname and not _HOSTNAME.match(hostname):
@@ -122,9 +126,12 @@ def plan(status, prefs, wanted):
     if state != "Running":
         reasons.append(f"tailscaled is {state}, not Running")
     reasons += [f"{key}: {value['have']!r} -> {value['want']!r}" for key, value in diff.items()]
-    if state in ("NeedsLogin", "NoState", "NeedsMachineAuth") or (prefs or {}).get("LoggedOut"):
-        action = "login"
-    elif "AdvertiseTags" in diff or "ControlURL" in diff:
+    if (
+        state in ("NeedsLogin", "NoState", "NeedsMachineAuth")
+        or (prefs or {}).get("LoggedOut")
+        or "AdvertiseTags" in diff
+        or "ControlURL" in diff
+    ):
         action = "login"
     elif state != "Running" or diff:
         action = "edit"

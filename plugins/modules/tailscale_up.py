@@ -120,7 +120,9 @@ node:
       description: Version of tailscaled.
       type: str
 action:
-  description: C(none), C(edit) (settings changed on the running node) or C(login) (C(tailscale up) with the auth key), C(logout).
+  description:
+    - C(none), C(edit) (settings changed on the running node), C(login) (C(tailscale up) with the auth key) or
+      C(logout).
   returned: always
   type: str
 reasons:
@@ -135,6 +137,7 @@ import os  # noqa: E402
 import tempfile  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
 from ansible_collections.homelab.ai_stack.plugins.module_utils._tailscale import (  # noqa: E402
     TailscaleError,
     node_summary,
@@ -208,7 +211,9 @@ def main():
             if rc != 0:
                 module.fail_json(msg=f"tailscale logout failed (rc={rc}): {(err or out).strip()}")
             status = read_json(module, binary, "status", "--json")
-        module.exit_json(changed=logged_in, action="logout" if logged_in else "none", reasons=[], node=node_summary(status))
+        module.exit_json(
+            changed=logged_in, action="logout" if logged_in else "none", reasons=[], node=node_summary(status)
+        )
 
     prefs = read_json(module, binary, "debug", "prefs")
     decision = plan(status, prefs, wanted)

@@ -73,7 +73,10 @@ ACCIDENTAL = (
     "all non-default settings:\n\n"
     "\ttailscale up"
 )
-NOT_RUNNING = "failed to connect to local tailscaled; it doesn't appear to be running (sudo systemctl start tailscaled ?)"
+IMPLEMENTED = "up, down, logout, status, ip, version, debug prefs"
+NOT_RUNNING = (
+    "failed to connect to local tailscaled; it doesn't appear to be running (sudo systemctl start tailscaled ?)"
+)
 
 
 def new_prefs():
@@ -125,24 +128,24 @@ def parse_go_flags(args, spec):
         if "=" in name:
             name, value = name.split("=", 1)
         if name not in spec:
-            fail("flag provided but not defined: -%s" % name, 2)
+            fail(f"flag provided but not defined: -{name}", 2)
         kind = spec[name][0]
         if kind == "bool":
             if value is None:
                 value = "true"
             if value not in ("true", "false", "1", "0", "t", "f", "TRUE", "FALSE", "True", "False"):
-                fail('invalid boolean value "%s" for -%s: parse error' % (value, name), 2)
+                fail(f'invalid boolean value "{value}" for -{name}: parse error', 2)
             values[name] = value.lower() in ("true", "1", "t")
         else:
             if value is None:
                 i += 1
                 if i >= len(args):
-                    fail("flag needs an argument: -%s" % name, 2)
+                    fail(f"flag needs an argument: -{name}", 2)
                 value = args[i]
             if kind == "duration":
                 m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h)?", value)
                 if not m:
-                    fail('invalid value "%s" for flag -%s: parse error' % (value, name), 2)
+                    fail(f'invalid value "{value}" for flag -{name}: parse error', 2)
                 values[name] = float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
             else:
                 values[name] = value
@@ -190,7 +193,7 @@ def prefs_from_up_args(v):
             try:
                 net = ipaddress.ip_network(r.strip(), strict=True)
             except ValueError:
-                fail('%q is not a valid IP address or CIDR prefix' % r)
+                fail(f"{r!r} is not a valid IP address or CIDR prefix")
             routes.append(str(net))
     if v["advertise-exit-node"]:
         routes += ["0.0.0.0/0", "::/0"]
@@ -201,12 +204,12 @@ def prefs_from_up_args(v):
             if ":" not in tag:
                 tag = "tag:" + tag
             if not re.fullmatch(r"tag:[A-Za-z][A-Za-z0-9-]*", tag):
-                fail('tag: "%s": tag names can only contain numbers, letters, or dashes' % tag)
+                fail(f'tag: "{tag}": tag names can only contain numbers, letters, or dashes')
             tags.append(tag)
     if v["hostname"] and not valid_hostname(v["hostname"]):
-        fail('hostname "%s" is not a valid DNS label' % v["hostname"])
+        fail('hostname "{}" is not a valid DNS label'.format(v["hostname"]))
     if v["netfilter-mode"] not in ("on", "nodivert", "off"):
-        fail('invalid value --netfilter-mode="%s"' % v["netfilter-mode"])
+        fail('invalid value --netfilter-mode="{}"'.format(v["netfilter-mode"]))
     p = new_prefs()
     p.update(
         {
@@ -257,14 +260,14 @@ def prefs_to_flags(p):
 
 def fmt_flag(name, val):
     if isinstance(val, bool):
-        return "--%s" % name if val else "--%s=false" % name
-    return "--%s=%s" % (name, val)
+        return f"--{name}" if val else f"--{name}=false"
+    return f"--{name}={val}"
 
 
 def cmd_up(args):
     v, visited, rest = parse_go_flags(args, UP_FLAGS)
     if rest:
-        fail("too many non-flag arguments: %r" % rest)
+        fail(f"too many non-flag arguments: {rest!r}")
     st = call({"op": "status"})
     cur = call({"op": "prefs"})["prefs"]
     new = prefs_from_up_args(v)
@@ -277,7 +280,10 @@ def cmd_up(args):
         cur_flags, new_flags = prefs_to_flags(cur), prefs_to_flags(new)
         missing = [n for n in sorted(cur_flags) if n not in settings and cur_flags[n] != new_flags[n]]
         if missing:
-            keep = " ".join(fmt_flag(n, cur_flags[n] if n in missing else new_flags[n]) for n in sorted(set(settings) | set(missing)))
+            keep = " ".join(
+                fmt_flag(n, cur_flags[n] if n in missing else new_flags[n])
+                for n in sorted(set(settings) | set(missing))
+            )
             fail(ACCIDENTAL + " " + keep)
     auth_key = v["auth-key"]
     if auth_key.startswith("file:"):
@@ -285,12 +291,18 @@ def cmd_up(args):
             with open(auth_key[5:]) as fh:
                 auth_key = fh.read().strip()
         except OSError as exc:
-            fail("resolving --auth-key: %s" % exc)
+            fail(f"resolving --auth-key: {exc}")
     control_changed = (cur.get("ControlURL") or DEFAULT_CONTROL) != new["ControlURL"] and bool(cur.get("ControlURL"))
     if control_changed and st["BackendState"] == "Running" and not v["force-reauth"]:
         fail("can't change --login-server without --force-reauth")
     tags_changed = (cur.get("AdvertiseTags") or None) != (new.get("AdvertiseTags") or None)
-    just_edit = st["BackendState"] == "Running" and not v["force-reauth"] and not auth_key and not control_changed and not tags_changed
+    just_edit = (
+        st["BackendState"] == "Running"
+        and not v["force-reauth"]
+        and not auth_key
+        and not control_changed
+        and not tags_changed
+    )
     if just_edit:
         mask = settings if not v["reset"] else list(prefs_to_flags(new))
         call({"op": "edit", "prefs": new, "flags": mask})
@@ -311,7 +323,9 @@ def cmd_up(args):
 
 
 def cmd_status(args):
-    v, _visited, _rest = parse_go_flags(args, {"json": ("bool", False), "self": ("bool", True), "peers": ("bool", True), "active": ("bool", False)})
+    v, _visited, _rest = parse_go_flags(
+        args, {"json": ("bool", False), "self": ("bool", True), "peers": ("bool", True), "active": ("bool", False)}
+    )
     st = call({"op": "status"})
     st.pop("error", None)
     if v["json"]:
@@ -328,7 +342,7 @@ def cmd_status(args):
         print(state)
         return 1
     s = st["Self"]
-    print("%-15s %s %s %s -" % (s["TailscaleIPs"][0], s["HostName"], st["CurrentTailnet"]["Name"], s["OS"]))
+    print(f"{s['TailscaleIPs'][0]:<15} {s['HostName']} {st['CurrentTailnet']['Name']} {s['OS']} -")
     return 0
 
 
@@ -337,7 +351,7 @@ def cmd_ip(args):
     st = call({"op": "status"})
     ips = st.get("TailscaleIPs") or []
     if not ips:
-        fail("no current Tailscale IPs; state: %s" % st["BackendState"])
+        fail("no current Tailscale IPs; state: {}".format(st["BackendState"]))
     for ip in ips:
         is4 = ":" not in ip
         if (v["4"] and not is4) or (v["6"] and is4):
@@ -348,7 +362,7 @@ def cmd_ip(args):
 
 def cli(argv):
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print("USAGE\n  tailscale [flags] <subcommand> [command flags]\n(stand-in: up, down, logout, status, ip, version, debug prefs)")
+        print("USAGE\n  tailscale [flags] <subcommand> [command flags]\n(stand-in: " + IMPLEMENTED + ")")
         return 0
     sub, args = argv[0], argv[1:]
     if sub == "up":
@@ -366,12 +380,15 @@ def cli(argv):
     if sub == "ip":
         return cmd_ip(args)
     if sub == "version":
-        print("%s\n  tailscale commit: stand-in\n  go version: none (stand-in)" % VERSION)
+        print(f"{VERSION}\n  tailscale commit: stand-in\n  go version: none (stand-in)")
         return 0
     if sub == "debug" and args[:1] == ["prefs"]:
         print(json.dumps(call({"op": "prefs"})["prefs"], indent="\t"))
         return 0
-    fail("tailscale: unknown subcommand: %s (stand-in implements up, down, logout, status, ip, version, debug prefs)" % sub, 2)
+    fail(
+        f"tailscale: unknown subcommand: {sub} (stand-in implements {IMPLEMENTED})",
+        2,
+    )
     return 2
 
 
@@ -418,7 +435,9 @@ class Daemon:
     def apply(self):
         running = self.backend_state() == "Running"
         addrs = sh("ip", "-j", "addr", "show", "dev", self.tun).stdout
-        have = any(a.get("local") == self.control["ipv4"] for i in json.loads(addrs or "[]") for a in i.get("addr_info", []))
+        have = any(
+            a.get("local") == self.control["ipv4"] for i in json.loads(addrs or "[]") for a in i.get("addr_info", [])
+        )
         if running and not have:
             # wgengine/router/osrouter/router_linux.go: addAddress (a /32) and the CGNAT route.
             sh("ip", "addr", "add", self.control["ipv4"] + "/32", "dev", self.tun)
@@ -443,9 +462,11 @@ class Daemon:
         host = (p.get("Hostname") or socket.gethostname()).lower()
         self_ = {
             "ID": node["id"] if node else "",
-            "PublicKey": node["key"] if node else "nodekey:0000000000000000000000000000000000000000000000000000000000000000",
+            "PublicKey": node["key"]
+            if node
+            else "nodekey:0000000000000000000000000000000000000000000000000000000000000000",
             "HostName": host,
-            "DNSName": "%s.%s." % (host, c["tailnet"]) if node else "",
+            "DNSName": "{}.{}.".format(host, c["tailnet"]) if node else "",
             "OS": "linux",
             "UserID": 1 if node else 0,
             "TailscaleIPs": ips or None,
@@ -482,7 +503,9 @@ class Daemon:
             "Self": self_,
             "Health": [] if running else None,
             "MagicDNSSuffix": c["tailnet"] if node else "",
-            "CurrentTailnet": {"Name": c["login_name"], "MagicDNSSuffix": c["tailnet"], "MagicDNSEnabled": True} if node else None,
+            "CurrentTailnet": {"Name": c["login_name"], "MagicDNSSuffix": c["tailnet"], "MagicDNSEnabled": True}
+            if node
+            else None,
             "CertDomains": [self_["DNSName"].rstrip(".")] if node else None,
             "Peer": None,
             "User": None,
@@ -521,7 +544,10 @@ class Daemon:
                 return {"state": "NeedsLogin"}
             new = dict(req["prefs"])
             new["LoggedOut"] = False
-            new["Config"] = {"PrivateNodeKey": "privkey:" + "00" * 32, "UserProfile": {"LoginName": self.control["login_name"]}}
+            new["Config"] = {
+                "PrivateNodeKey": "privkey:" + "00" * 32,
+                "UserProfile": {"LoginName": self.control["login_name"]},
+            }
             self.state = {"prefs": new, "node": node}
         elif op == "logout":
             p["LoggedOut"] = True
@@ -529,7 +555,7 @@ class Daemon:
             p["Config"] = None
             self.state["node"] = None
         else:
-            return {"error": "stand-in tailscaled: unknown request %r" % op}
+            return {"error": f"stand-in tailscaled: unknown request {op!r}"}
         self.save()
         self.apply()
         return {"state": self.backend_state()}
@@ -559,8 +585,8 @@ class Daemon:
                     data += chunk
                 try:
                     reply = self.handle(json.loads(data))
-                except Exception as exc:  # noqa: BLE001 (a stand-in reports, never dies)
-                    reply = {"error": "stand-in tailscaled: %s" % exc}
+                except Exception as exc:
+                    reply = {"error": f"stand-in tailscaled: {exc}"}
                 conn.sendall(json.dumps(reply).encode() + b"\n")
 
 
