@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # STAND-IN for Tailscale 1.102.3 (`tailscale` CLI and `tailscaled`), for tests
 # only. It proves nothing about Tailscale: there is no WireGuard and no control
 # server. It copies what our roles rely on (CONTRACT.md): the CLI flags of
@@ -8,7 +7,8 @@
 # `tailscale0` and puts the node's address on it when the node runs.
 # The tun device is a veth end here (no tun/dummy in the test containers);
 # its peer lives in the network namespace `ts-client`, a tailnet client.
-# Installed twice: as /usr/bin/tailscale and /usr/sbin/tailscaled.
+# Installed twice, with a shebang, by build_deb.sh: as /usr/bin/tailscale
+# and /usr/sbin/tailscaled.
 """Stand-in tailscale/tailscaled (see CONTRACT.md)."""
 
 import ipaddress
@@ -575,7 +575,7 @@ class Daemon:
             n.sendall(b"READY=1")
             n.close()
         while True:
-            conn, _ = srv.accept()
+            conn, _addr = srv.accept()
             with conn:
                 data = b""
                 while not data.endswith(b"\n"):
