@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Builds the stand-in as a Debian package laid out like Tailscale's own
 # (CONTRACT.md: release/dist/unixpkgs/pkgs.go, release/deb/*.sh at v1.102.3):
 # /usr/bin/tailscale, /usr/sbin/tailscaled, /lib/systemd/system/tailscaled.service,
