@@ -231,6 +231,17 @@ def from_model_info(model_info, size_bytes=None, field="model_info"):
     return flat
 
 
+def _unknown_model(name):
+    known = ", ".join(sorted(LLM_CATALOG))
+    return (
+        f"{name!r} is not in the built-in catalog, so its size cannot be estimated. Give it as a dict: "
+        "either {model: NAME, model_info: <the model_info of POST /api/show>, size_bytes: <size from /api/tags>} "
+        "(the ollama role reads both from a running Ollama when ollama_models_auto_read_api is true), or the GGUF "
+        "keys {model: NAME, architecture, size_bytes, block_count, embedding_length, head_count, head_count_kv, "
+        f"vocab_size, quantization}}. Catalog: {known}"
+    )
+
+
 def resolve_llm(workload, field="workload"):
     """Return the model description (flat keys) for a workload dict or catalog name."""
     if isinstance(workload, str):
@@ -239,7 +250,7 @@ def resolve_llm(workload, field="workload"):
             meta = dict(LLM_CATALOG[name])
             meta["name"] = name
             return meta
-        raise VramError(field, "{!r} is not in the built-in catalog ({})".format(name, ", ".join(sorted(LLM_CATALOG))))
+        raise VramError(field, _unknown_model(name))
     if not isinstance(workload, dict):
         raise VramError(field, f"must be a catalog name or a dict, got {type(workload).__name__}")
     base = {}
@@ -247,7 +258,7 @@ def resolve_llm(workload, field="workload"):
     if isinstance(model, str) and model in LLM_CATALOG:
         base = dict(LLM_CATALOG[model])
     elif model is not None and "model_info" not in workload and "architecture" not in workload:
-        raise VramError(field + ".model", f"{model!r} is not in the built-in catalog; give model_info or the GGUF keys")
+        raise VramError(field + ".model", _unknown_model(model))
     if "model_info" in workload:
         size = workload.get("size_bytes", workload.get("size"))
         base.update(from_model_info(workload["model_info"], size_bytes=size, field=field + ".model_info"))
@@ -1274,7 +1285,8 @@ def _report(
         else:
             cpu.append(est["name"])
             messages.append(
-                f"{est['name']} needs {est['total_mib']} MiB but gets {where}; {on_cpu} MiB run from system RAM"
+                f"{est['name']} needs {est['total_mib']} MiB ({est['fit_mib']} MiB free to load whole: Ollama checks "
+                f"each layer against its larger graph) but gets {where}; {on_cpu} MiB run from system RAM"
             )
         messages.extend("{}: {}".format(est["name"], note) for note in est["notes"])
 

@@ -12,7 +12,7 @@ give the GGUF keys (or ``model_info`` from ``/api/show``) instead.
 
 from __future__ import annotations
 
-# Generated from the table in tests/unit/plugins/filter/fixtures/vram/catalog_sources.csv
+# Kept in step with tests/unit/plugins/filter/fixtures/vram/catalog_sources.csv
 # (one row per entry, with the source of its shape and of its size); the unit
 # tests check every entry against that row. Sizes are the bytes Ollama's
 # /api/tags reported where a public listing gives them, else the upper end of
@@ -97,6 +97,27 @@ LLM_CATALOG = {
                 "tie_word_embeddings -> tied)"
             ),
             "size": ("ollama.com/library/llama3.2:1b default tag: 1.3GB (Q8_0); upper end of the page's rounding"),
+        },
+    },
+    "llama3:70b": {
+        "architecture": "llama",
+        "block_count": 80,
+        "embedding_length": 8192,
+        "head_count": 64,
+        "head_count_kv": 8,
+        "key_length": 128,
+        "value_length": 128,
+        "vocab_size": 128256,
+        "tied_embeddings": False,
+        "context_length": 8192,
+        "quantization": "Q4_0",
+        "size_bytes": 39964336865,
+        "sources": {
+            "shape": "model_metadata.csv row Llama-3-70B / 3.1 / 3.3 (HF config.json copies)",
+            "size": (
+                "model size 37.22 GiB (llama3.1:70b Q4_0, same tensor shapes as llama3:70b Q4_0) in "
+                "the PR #6279 log; ollama.com/library/llama3:70b: 40GB"
+            ),
         },
     },
     "llama3.1:70b": {

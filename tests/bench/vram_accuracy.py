@@ -65,11 +65,12 @@ def evaluate(row, spec):
         num_parallel=spec["num_parallel"],
         kv_cache_type=spec.get("kv_cache_type"),
         flash_attention=spec.get("flash_attention", False),
+        clamp_context=False,
     )
     value = est["total_mib"] if spec["compare"] == "total" else est["total_partial_mib"]
     if spec.get("gpus", 1) > 1:
         # Rooms large enough for any share: the sum is what Ollama's SIZE adds up.
-        split, on_cpu = _vram.llm_split(est, [(str(i), 10**7) for i in range(spec["gpus"])])
+        split, on_cpu = _vram.llm_split(est, [(str(i), 10**7) for i in range(spec["gpus"])], spread=True)
         value = sum(share[1] for share in split) + on_cpu
     reported, resolution = reported_mib(row["reported_value"], row["unit"])
     error = (value - reported) / reported * 100.0
