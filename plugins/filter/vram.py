@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VRAM budgeting filters: vram_estimate, vram_plan and vram_catalog.
+"""VRAM budgeting filters: vram_estimate, vram_plan, vram_catalog and vram_models_auto.
 
 Thin wrappers: the arithmetic lives in module_utils/_vram.py so the unit tests
 and tests/bench/vram_accuracy.py exercise exactly what the filters run.
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import VramError, estimate, plan
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import VramError, choose_models, estimate, plan
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import DIFFUSION_CATALOG, LLM_CATALOG
 
 
@@ -85,6 +85,21 @@ def vram_plan(
         raise AnsibleFilterError(f"vram_plan: {exc}") from exc
 
 
+def vram_models_auto(wishes, gpus, workloads=None, reserve_mib=0, allow_cpu_offload=False, num_ctx=None):
+    """The largest model of each wish that fits with the rest (ollama_models_auto)."""
+    try:
+        return choose_models(
+            _plain(wishes),
+            _plain(gpus),
+            workloads=_plain(workloads),
+            reserve_mib=_plain(reserve_mib),
+            allow_cpu_offload=allow_cpu_offload,
+            num_ctx=num_ctx,
+        )
+    except VramError as exc:
+        raise AnsibleFilterError(f"vram_models_auto: {exc}") from exc
+
+
 def vram_catalog(name=None):
     """The built-in model metadata, or one entry of it."""
     catalog = {"llm": LLM_CATALOG, "diffusion": DIFFUSION_CATALOG}
@@ -104,4 +119,5 @@ class FilterModule:
             "vram_estimate": vram_estimate,
             "vram_plan": vram_plan,
             "vram_catalog": vram_catalog,
+            "vram_models_auto": vram_models_auto,
         }

@@ -1393,3 +1393,134 @@ def _comfy_message(group, comfy, mode, gpu):
         f"ComfyUI ({names}) needs {group['normalvram_mib']} MiB (one model at a time) but gets "
         f"{comfy['on_gpu']} MiB on {gpu}: weights stream from system RAM (--{mode})"
     )
+
+
+# ------------------------------------------------------- choosing models
+
+
+# Families a wish may name without listing candidates: every catalog entry
+# whose name starts with "<family>:" (largest first).
+def _family_candidates(family):
+    prefix = family.strip().lower() + ":"
+    names = [name for name in LLM_CATALOG if name.lower().startswith(prefix) or name.lower() == family.strip().lower()]
+    return sorted(names, key=lambda n: -LLM_CATALOG[n]["size_bytes"])
+
+
+def _wishes(wishes):
+    if not isinstance(wishes, list):
+        raise VramError("ollama_models_auto", "must be a list of wishes (a family name or {name, candidates})")
+    out = []
+    for pos, wish in enumerate(wishes):
+        field = f"ollama_models_auto[{pos}]"
+        if isinstance(wish, str):
+            wish = {"name": wish, "family": wish}
+        if not isinstance(wish, dict):
+            raise VramError(field, "must be a family name like qwen2.5-coder or a dict {name, family or candidates}")
+        label = wish.get("name") or wish.get("family")
+        if not isinstance(label, str) or not label:
+            raise VramError(field + ".name", "is required (what the model is for, e.g. chat or coder)")
+        candidates = wish.get("candidates")
+        if candidates is None:
+            family = wish.get("family", label)
+            candidates = _family_candidates(str(family))
+            if not candidates:
+                raise VramError(
+                    field + ".family",
+                    "{!r} names no catalog family (known: {}); list candidates instead".format(
+                        family, ", ".join(sorted({n.split(":")[0] for n in LLM_CATALOG}))
+                    ),
+                )
+        if not isinstance(candidates, list) or not candidates:
+            raise VramError(field + ".candidates", "must be a non-empty list of model names or workload dicts")
+        names = []
+        for cpos, cand in enumerate(candidates):
+            cname = cand if isinstance(cand, str) else (cand.get("name") if isinstance(cand, dict) else None)
+            if not isinstance(cname, str) or not cname:
+                raise VramError(f"{field}.candidates[{cpos}]", "must be a model name or a dict with a name")
+            if isinstance(cand, str):
+                resolve_llm(cand, f"{field}.candidates[{cpos}]")
+            names.append((cname, cand))
+        if wish.get("candidates") is None:
+            names.sort(key=lambda item: -_candidate_size(item[1]))
+        out.append((label, names, field))
+    return out
+
+
+def choose_models(wishes, gpus, workloads=None, reserve_mib=0, allow_cpu_offload=False, **settings):
+    """ollama_models_auto: for each wish, in order, the largest candidate that
+    fits on the GPUs together with what is already chosen and the other
+    ``workloads`` (ComfyUI's pipeline). Candidates are tried largest first
+    (a family's catalog sizes, or the order given). Returns
+    {"models": [{"name", "state"}], "chosen": [...], "messages": [...], "plan": ...}.
+    Without a usable GPU every wish gets its smallest candidate (CPU).
+    """
+    parsed = _wishes(wishes)
+    others = list(workloads or [])
+    targets = gpu_targets(gpus or [], reserve_mib)
+    chosen, messages = [], []
+    for label, names, _field in parsed:
+        if not targets:
+            name, cand = names[-1]
+            chosen.append({"wish": label, "model": name, "workload": cand})
+            messages.append(f"{label}: {name} (no usable GPU: the smallest candidate, it runs on the CPU)")
+            continue
+        listed = [name for name, _cand in names if name in {_wl_name(o) for o in others}]
+        if listed:
+            messages.append(f"{label}: {listed[0]} is already in the model set; nothing added")
+            continue
+        picked = None
+        for name, cand in names:
+            trial = [c["workload"] for c in chosen] + [cand] + others
+            result = plan(trial, gpus, reserve_mib=reserve_mib, allow_cpu_offload=False, **settings)
+            if result["fully_on_gpu"]:
+                picked = (name, cand, result)
+                break
+            mine = next(p for p in result["placements"] if p["name"] == name)
+            beside = ", ".join([c["model"] for c in chosen] + [_wl_name(o) for o in others]) or "nothing else"
+            messages.append(
+                f"{label}: {name} ({mine['total_mib']} MiB) does not fit next to {beside}: "
+                f"{', '.join(result['cpu_offload'])} would run partly from system RAM"
+            )
+        if picked is None:
+            if allow_cpu_offload:
+                name, cand = names[-1]
+                chosen.append({"wish": label, "model": name, "workload": cand})
+                messages.append(f"{label}: nothing fits whole; {name}, the smallest, runs partly from system RAM")
+            else:
+                messages.append(f"{label}: no candidate fits on the GPUs; skipped (set allow_cpu_offload to take one)")
+            continue
+        name, cand, result = picked
+        mine = next(p for p in result["placements"] if p["name"] == name)
+        chosen.append({"wish": label, "model": name, "workload": cand, "total_mib": mine["total_mib"]})
+        messages.append(f"{label}: {name} ({mine['total_mib']} MiB), the largest candidate that fits")
+    final = plan(
+        [c["workload"] for c in chosen] + others,
+        gpus,
+        reserve_mib=reserve_mib,
+        allow_cpu_offload=allow_cpu_offload or not targets,
+        **settings,
+    )
+    models = []
+    for item in chosen:
+        entry = {"name": item["model"], "state": "present"}
+        if isinstance(item["workload"], dict):
+            entry["vram"] = {k: v for k, v in item["workload"].items() if k != "name"}
+        models.append(entry)
+    return {
+        "models": models,
+        "chosen": [{k: v for k, v in c.items() if k != "workload"} for c in chosen],
+        "messages": messages,
+        "plan": final,
+    }
+
+
+def _candidate_size(cand):
+    return LLM_CATALOG[cand]["size_bytes"] if isinstance(cand, str) and cand in LLM_CATALOG else 0
+
+
+def _wl_name(workload):
+    if isinstance(workload, str):
+        return workload
+    if isinstance(workload, dict):
+        return str(workload.get("name") or workload.get("model"))
+    return str(workload)
