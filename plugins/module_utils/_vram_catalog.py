@@ -93,8 +93,8 @@ LLM_CATALOG = {
         "size_bytes": 1350000000,
         "sources": {
             "shape": (
-                "HF config.json of meta-llama/Llama-3.2-1B-Instruct (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of meta-llama/Llama-3.2-1B-Instruct (as published there; that page is "
+                "not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/llama3.2:1b default tag: 1.3GB (Q8_0); upper end of the page's rounding"),
         },
@@ -210,8 +210,10 @@ LLM_CATALOG = {
         "projector_bytes": 624500000,
         "sources": {
             "shape": (
-                "HF config.json of llava-hf/llava-v1.6-mistral-7b-hf (text_config = "
-                "Mistral-7B-Instruct-v0.2) (values as published there; tie_word_embeddings -> tied)"
+                "LLaVA 1.6 Mistral: base LLM Mistral-7B-Instruct-v0.2 per its author "
+                "(haotian-liu/LLaVA #1061), i.e. 32 layers, 4096 wide, 32 heads, 8 KV heads x 128, "
+                "vocabulary 32000; that Ollama's llava:7b is the 1.6 Mistral build is read from its "
+                "7.24B parameter count, not from a stored page"
             ),
             "size": (
                 "ollama.com/library/llava:7b: model 4.1GB (llama, 7.24B, Q4_0) + projector 624MB "
@@ -252,8 +254,9 @@ LLM_CATALOG = {
         "size_bytes": 7150000000,
         "sources": {
             "shape": (
-                "HF config.json of mistralai/Mistral-Nemo-Instruct-2407 (head_dim 128) (values as "
-                "published there; tie_word_embeddings -> tied)"
+                "HF config.json of a Mistral-Nemo-Instruct-2407 fine-tune, "
+                "https://huggingface.co/riple-saanvi-lab/Saanvi-C0-12B/blob/main/config.json "
+                "(head_dim 128) (read in the stored docs corpus)"
             ),
             "size": ("ollama.com/library/mistral-nemo:12b default tag: 7.1GB (Q4_0); upper end of the page's rounding"),
         },
@@ -273,9 +276,9 @@ LLM_CATALOG = {
         "size_bytes": 14500000000,
         "sources": {
             "shape": (
-                "HF config.json of mistralai/Mistral-Small-24B-Instruct-2501 (values as published "
-                "there; tie_word_embeddings -> tied); 40 layers and 8 KV heads x 128 confirmed by the "
-                "#10615 log (KV 20.0 GiB at 131072)"
+                "HF config.json of mistralai/Mistral-Small-24B-Instruct-2501 (as published there; "
+                "that page is not in the stored corpora, so not re-read here); 40 layers and 8 KV "
+                "heads x 128 confirmed by the #10615 log (KV 20.0 GiB at 131072)"
             ),
             "size": (
                 "ollama.com/library/mistral-small:24b default tag: 14GB (Q4_K_M); upper end of the page's rounding"
@@ -306,9 +309,9 @@ LLM_CATALOG = {
         "sources": {
             "shape": (
                 "HF config.json of mistralai/Mistral-Small-3.1-24B-Instruct-2503 (text_config; "
-                "vision_config image 1540, patch 14, hidden 1024, 16 heads) (values as published "
-                "there; tie_word_embeddings -> tied); the #10615 log's kv 20.0 GiB at 131072 and "
-                "projector.graph 8.8 GiB reproduce exactly"
+                "vision_config image 1540, patch 14, hidden 1024, 16 heads) (as published there; that "
+                "page is not in the stored corpora, so not re-read here); the #10615 log's kv 20.0 "
+                "GiB at 131072 and projector.graph 8.8 GiB reproduce exactly"
             ),
             "size": (
                 "ollama.com/library/mistral-small3.1:24b default tag: 15GB (Q4_K_M); upper end of the "
@@ -349,7 +352,8 @@ LLM_CATALOG = {
         "size_bytes": 1040000000,
         "sources": {
             "shape": (
-                "HF config.json of Qwen/Qwen2.5-1.5B-Instruct (values as published there; tie_word_embeddings -> tied)"
+                "HF config.json of Qwen/Qwen2.5-1.5B-Instruct (as published there; that page is not "
+                "in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/qwen2.5:1.5b default tag: 986MB (Q4_K_M); upper end of the page's rounding"),
         },
@@ -445,8 +449,8 @@ LLM_CATALOG = {
         "size_bytes": 1040000000,
         "sources": {
             "shape": (
-                "HF config.json of Qwen/Qwen2.5-Coder-1.5B-Instruct (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of Qwen/Qwen2.5-Coder-1.5B-Instruct (as published there; that page is "
+                "not in the stored corpora, so not re-read here)"
             ),
             "size": (
                 "ollama.com/library/qwen2.5-coder:1.5b default tag: 986MB (Q4_K_M); upper end of the page's rounding"
@@ -529,7 +533,10 @@ LLM_CATALOG = {
         "quantization": "Q4_K_M",
         "size_bytes": 1450000000,
         "sources": {
-            "shape": ("HF config.json of Qwen/Qwen3-1.7B (values as published there; tie_word_embeddings -> tied)"),
+            "shape": (
+                "HF config.json of Qwen/Qwen3-1.7B (as published there; that page is not in the "
+                "stored corpora, so not re-read here)"
+            ),
             "size": ("ollama.com/library/qwen3:1.7b default tag: 1.4GB (Q4_K_M); upper end of the page's rounding"),
         },
     },
@@ -604,7 +611,10 @@ LLM_CATALOG = {
         "quantization": "Q4_K_M",
         "size_bytes": 19500000000,
         "sources": {
-            "shape": ("HF config.json of Qwen/Qwen3-30B-A3B (values as published there; tie_word_embeddings -> tied)"),
+            "shape": (
+                "HF config.json of Qwen/Qwen3-30B-A3B (as published there; that page is not in the "
+                "stored corpora, so not re-read here)"
+            ),
             "size": ("ollama.com/library/qwen3:30b default tag: 19GB (Q4_K_M); upper end of the page's rounding"),
         },
     },
@@ -645,7 +655,8 @@ LLM_CATALOG = {
         "sources": {
             "shape": (
                 "HF config.json of deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B (Qwen2.5-Math-1.5B "
-                "shape, untied) (values as published there; tie_word_embeddings -> tied)"
+                "shape, untied) (as published there; that page is not in the stored corpora, so not "
+                "re-read here)"
             ),
             "size": (
                 "ollama.com/library/deepseek-r1:1.5b default tag: 1.1GB (Q4_K_M); upper end of the page's rounding"
@@ -769,7 +780,8 @@ LLM_CATALOG = {
         "size_bytes": 1650000000,
         "sources": {
             "shape": (
-                "HF config.json of google/gemma-2-2b-it (values as published there; tie_word_embeddings -> tied)"
+                "HF config.json of google/gemma-2-2b-it (as published there; that page is not in the "
+                "stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/gemma2:2b default tag: 1.6GB (Q4_0); upper end of the page's rounding"),
         },
@@ -857,11 +869,13 @@ LLM_CATALOG = {
         },
         "sources": {
             "shape": (
-                "HF config.json of google/gemma-3-4b-it (text_config) (values as published there; "
-                "tie_word_embeddings -> tied); 34 layers corroborated by ollama log #9848 "
-                "(layers.model=35); vision tower SigLIP (image 896, patch 14, hidden 1152, 16 heads) "
-                "shared by gemma3 4b/12b/27b: projector.weights 795.9 MiB and projector.graph 1.0 GiB "
-                "in the ollama #12000 and deep-research-at-home #14 logs"
+                "HF config.json "
+                "https://huggingface.co/mlx-community/gemma-3-4b-it-bf16/blob/main/config.json (34 "
+                "layers, 2560, sliding 1024; heads 8 / KV 4 / head_dim 256 are Gemma3TextConfig "
+                "defaults it leaves out) (read in the stored docs corpus); 34 layers corroborated by "
+                "ollama log #9848 (layers.model=35); vision tower SigLIP (image 896, patch 14, hidden "
+                "1152, 16 heads) shared by gemma3 4b/12b/27b: projector.weights 795.9 MiB and "
+                "projector.graph 1.0 GiB in the ollama #12000 and deep-research-at-home #14 logs"
             ),
             "size": (
                 "ollama.com/library/gemma3:4b default tag: 3.3GB (Q4_K_M); upper end of the page's "
@@ -928,11 +942,11 @@ LLM_CATALOG = {
         },
         "sources": {
             "shape": (
-                "HF config.json of google/gemma-3-27b-it (text_config) (values as published there; "
-                "tie_word_embeddings -> tied); 62 layers corroborated by ollama log #11162 "
-                "(layers.model=63); vision tower SigLIP (image 896, patch 14, hidden 1152, 16 heads) "
-                "shared by gemma3 4b/12b/27b: projector.weights 795.9 MiB and projector.graph 1.0 GiB "
-                "in the ollama #12000 and deep-research-at-home #14 logs"
+                "HF config.json of google/gemma-3-27b-it (text_config) (as published there; that page "
+                "is not in the stored corpora, so not re-read here); 62 layers corroborated by ollama "
+                "log #11162 (layers.model=63); vision tower SigLIP (image 896, patch 14, hidden 1152, "
+                "16 heads) shared by gemma3 4b/12b/27b: projector.weights 795.9 MiB and "
+                "projector.graph 1.0 GiB in the ollama #12000 and deep-research-at-home #14 logs"
             ),
             "size": (
                 "ollama.com/library/gemma3:27b default tag: 17GB (Q4_K_M); upper end of the page's "
@@ -955,8 +969,8 @@ LLM_CATALOG = {
         "size_bytes": 2250000000,
         "sources": {
             "shape": (
-                "HF config.json of microsoft/Phi-3-mini-128k-instruct (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of microsoft/Phi-3-mini-128k-instruct (as published there; that page "
+                "is not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/phi3:3.8b default tag: 2.2GB (Q4_0); upper end of the page's rounding"),
         },
@@ -976,8 +990,8 @@ LLM_CATALOG = {
         "size_bytes": 7950000000,
         "sources": {
             "shape": (
-                "HF config.json of microsoft/Phi-3-medium-128k-instruct (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of microsoft/Phi-3-medium-128k-instruct (as published there; that "
+                "page is not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/phi3:14b default tag: 7.9GB (Q4_0); upper end of the page's rounding"),
         },
@@ -997,8 +1011,9 @@ LLM_CATALOG = {
         "size_bytes": 9060000000,
         "sources": {
             "shape": (
-                "HF config.json of microsoft/phi-4 (values as published there; tie_word_embeddings -> "
-                "tied); n_vocab 100352 and 14.66 B parameters in the ollama #9782 log"
+                "HF config.json "
+                "https://huggingface.co/microsoft/phi-4/blob/refs%2Fpr%2F10/config.json (read in the "
+                "stored docs corpus); n_vocab 100352 and 14.66 B parameters in the ollama #9782 log"
             ),
             "size": "file size 8.43 GiB (Q4_K_M) in the ollama #13552 log; ollama.com/library/phi4: 9.1GB",
         },
@@ -1018,13 +1033,14 @@ LLM_CATALOG = {
         "size_bytes": 14500000000,
         "sources": {
             "shape": (
-                "HF config.json of openai/gpt-oss-20b (head_dim 64) (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json https://huggingface.co/keras/gpt_oss_20b_en/blob/main/task.json "
+                "(KerasHub export of openai/gpt-oss-20b, head_dim 64) (read in the stored docs "
+                "corpus)"
             ),
             "size": ("ollama.com/library/gpt-oss:20b default tag: 14GB (MXFP4); upper end of the page's rounding"),
         },
     },
-    "granite3.3:2b": {
+    "granite3.2:2b": {
         "architecture": "granite",
         "block_count": 40,
         "embedding_length": 2048,
@@ -1032,20 +1048,21 @@ LLM_CATALOG = {
         "head_count_kv": 8,
         "key_length": 64,
         "value_length": 64,
-        "vocab_size": 49159,
+        "vocab_size": 49155,
         "tied_embeddings": True,
         "context_length": 131072,
         "quantization": "Q4_K_M",
         "size_bytes": 1550000000,
         "sources": {
             "shape": (
-                "HF config.json of ibm-granite/granite-3.3-2b-instruct (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of an unsloth copy of ibm-granite/granite-3.2-2b-instruct, "
+                "huggingface.co/unsloth/granite-3.2-2b-instruct config.json @918d237 (read in the "
+                "stored docs corpus)"
             ),
-            "size": ("ollama.com/library/granite3.3:2b default tag: 1.5GB (Q4_K_M); upper end of the page's rounding"),
+            "size": ("ollama.com/library/granite3.2:2b default tag: 1.5GB (Q4_K_M); upper end of the page's rounding"),
         },
     },
-    "granite3.3:8b": {
+    "granite3.2:8b": {
         "architecture": "granite",
         "block_count": 40,
         "embedding_length": 4096,
@@ -1053,17 +1070,18 @@ LLM_CATALOG = {
         "head_count_kv": 8,
         "key_length": 128,
         "value_length": 128,
-        "vocab_size": 49159,
+        "vocab_size": 49155,
         "tied_embeddings": True,
         "context_length": 131072,
         "quantization": "Q4_K_M",
         "size_bytes": 4950000000,
         "sources": {
             "shape": (
-                "HF config.json of ibm-granite/granite-3.3-8b-instruct (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of ibm-granite/granite-3.1-8b-instruct, "
+                "huggingface.co/ibm-granite/granite-3.1-8b-instruct config.json @96fedcd (3.2 keeps "
+                "the 3.1 shape) (read in the stored docs corpus)"
             ),
-            "size": ("ollama.com/library/granite3.3:8b default tag: 4.9GB (Q4_K_M); upper end of the page's rounding"),
+            "size": ("ollama.com/library/granite3.2:8b default tag: 4.9GB (Q4_K_M); upper end of the page's rounding"),
         },
     },
     "codellama:7b": {
@@ -1081,8 +1099,8 @@ LLM_CATALOG = {
         "size_bytes": 3850000000,
         "sources": {
             "shape": (
-                "HF config.json of codellama/CodeLlama-7b-Instruct-hf (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of codellama/CodeLlama-7b-Instruct-hf (as published there; that page "
+                "is not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/codellama:7b default tag: 3.8GB (Q4_0); upper end of the page's rounding"),
         },
@@ -1102,8 +1120,8 @@ LLM_CATALOG = {
         "size_bytes": 7450000000,
         "sources": {
             "shape": (
-                "HF config.json of codellama/CodeLlama-13b-Instruct-hf (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of codellama/CodeLlama-13b-Instruct-hf (as published there; that page "
+                "is not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/codellama:13b default tag: 7.4GB (Q4_0); upper end of the page's rounding"),
         },
@@ -1123,8 +1141,8 @@ LLM_CATALOG = {
         "size_bytes": 19500000000,
         "sources": {
             "shape": (
-                "HF config.json of codellama/CodeLlama-34b-Instruct-hf (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of codellama/CodeLlama-34b-Instruct-hf (as published there; that page "
+                "is not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/codellama:34b default tag: 19GB (Q4_0); upper end of the page's rounding"),
         },
@@ -1144,7 +1162,9 @@ LLM_CATALOG = {
         "size_bytes": 1750000000,
         "sources": {
             "shape": (
-                "HF config.json of bigcode/starcoder2-3b (values as published there; tie_word_embeddings -> tied)"
+                "HF config.json "
+                "https://huggingface.co/bigcode/starcoder2-3b/blob/refs%2Fpr%2F3/config.json (no "
+                "tie_word_embeddings key) (read in the stored docs corpus)"
             ),
             "size": ("ollama.com/library/starcoder2:3b default tag: 1.7GB (Q4_0); upper end of the page's rounding"),
         },
@@ -1164,7 +1184,8 @@ LLM_CATALOG = {
         "size_bytes": 4050000000,
         "sources": {
             "shape": (
-                "HF config.json of bigcode/starcoder2-7b (values as published there; tie_word_embeddings -> tied)"
+                "HF config.json of bigcode/starcoder2-7b (as published there; that page is not in the "
+                "stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/starcoder2:7b default tag: 4.0GB (Q4_0); upper end of the page's rounding"),
         },
@@ -1184,7 +1205,8 @@ LLM_CATALOG = {
         "size_bytes": 9150000000,
         "sources": {
             "shape": (
-                "HF config.json of bigcode/starcoder2-15b (values as published there; tie_word_embeddings -> tied)"
+                "HF config.json of bigcode/starcoder2-15b (as published there; that page is not in "
+                "the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/starcoder2:15b default tag: 9.1GB (Q4_0); upper end of the page's rounding"),
         },
@@ -1205,8 +1227,8 @@ LLM_CATALOG = {
         "embedding": True,
         "sources": {
             "shape": (
-                "HF config.json of nomic-ai/nomic-embed-text-v1.5 (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of nomic-ai/nomic-embed-text-v1.5 (as published there; that page is "
+                "not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/nomic-embed-text default tag: 274MB (F16); upper end of the page's rounding"),
         },
@@ -1227,8 +1249,8 @@ LLM_CATALOG = {
         "embedding": True,
         "sources": {
             "shape": (
-                "HF config.json of mixedbread-ai/mxbai-embed-large-v1 (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of mixedbread-ai/mxbai-embed-large-v1 (as published there; that page "
+                "is not in the stored corpora, so not re-read here)"
             ),
             "size": ("ollama.com/library/mxbai-embed-large default tag: 670MB (F16); upper end of the page's rounding"),
         },
@@ -1249,8 +1271,8 @@ LLM_CATALOG = {
         "embedding": True,
         "sources": {
             "shape": (
-                "HF config.json of BAAI/bge-m3 (XLM-RoBERTa large) (values as published there; "
-                "tie_word_embeddings -> tied)"
+                "HF config.json of BAAI/bge-m3 (XLM-RoBERTa large) (as published there; that page is "
+                "not in the stored corpora, so not re-read here)"
             ),
             "size": "ollama.com/library/bge-m3 default tag: 1.2GB (F16); upper end of the page's rounding",
         },

@@ -14,9 +14,9 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog imp
 GPU = {"index": 0, "vendor": "nvidia", "name": "RTX 3060", "uuid": "GPU-1", "memory_total_mib": 12288}
 
 
-def test_filter_module_exports_the_three_filters():
+def test_filter_module_exports_the_four_filters():
     filters = vram.FilterModule().filters()
-    assert sorted(filters) == ["vram_catalog", "vram_estimate", "vram_plan"]
+    assert sorted(filters) == ["vram_catalog", "vram_estimate", "vram_models_auto", "vram_plan"]
     assert filters["vram_plan"] is vram.vram_plan
 
 
@@ -117,3 +117,14 @@ def test_inputs_are_copied_to_plain_values_without_deepcopy():
     assert plain[0].__class__ is str
     assert plain[1].__class__ is dict
     assert plain[1]["name"].__class__ is str
+
+
+def test_vram_estimate_output_has_no_internal_parts():
+    assert "_parts" not in vram.vram_estimate("gemma3:12b")
+
+
+def test_vram_models_auto_wraps_errors_with_the_filter_name():
+    with pytest.raises(AnsibleFilterError, match=r"vram_models_auto: ollama_models_auto\[0\].family"):
+        vram.vram_models_auto(["no-such-family"], [])
+    result = vram.vram_models_auto(["nomic-embed-text"], [])
+    assert result["models"] == [{"name": "nomic-embed-text", "state": "present"}]

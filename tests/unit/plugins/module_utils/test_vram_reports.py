@@ -155,7 +155,7 @@ def test_catalog_covers_the_families_the_issue_lists():
         "deepseek-r1:",
         "llava:",
         "gpt-oss:",
-        "granite",
+        "granite3.2:",
         "codellama:",
         "starcoder2:",
         "nomic-embed-text",
