@@ -225,6 +225,25 @@ def from_model_info(model_info, size_bytes=None, field="model_info"):
         flat["quantization"] = model_info["general.file_type"]
     if "general.parameter_count" in model_info:
         flat["parameter_count"] = model_info["general.parameter_count"]
+    cross = model_info.get(f"{arch}.attention.cross_attention_layers")
+    if isinstance(cross, list):
+        flat["cross_attention_layers"] = cross
+    # SupportsFlashAttention(): a pooling_type key marks an embedding model.
+    if f"{arch}.pooling_type" in model_info:
+        flat["embedding"] = True
+    vision = {}
+    for key in ("image_size", "patch_size", "num_channels", "embedding_length", "max_num_tiles"):
+        value = model_info.get(f"{arch}.vision.{key}")
+        if value is not None:
+            vision[key] = value
+    heads = model_info.get(f"{arch}.vision.attention.head_count")
+    if heads is not None:
+        vision["head_count"] = heads
+    if model_info.get(f"{arch}.vision.block_count") and {"image_size", "patch_size"} <= set(vision):
+        # The vision weights are in the blob (size_bytes) but /api/show does not
+        # list tensors: they stay in the repeating layers, the total is unchanged.
+        vision.setdefault("num_channels", 3)
+        flat["vision"] = vision
     # Ollama only writes output.weight-less (tied) models without this tensor;
     # /api/show does not list tensors by default, so tied-ness stays unknown
     # and the estimate keeps token_embd (over-estimates, never under).

@@ -171,3 +171,47 @@ def test_unknown_name_says_how_to_give_the_metadata():
         _vram.estimate_llm("mixtral:8x7b")
     text = str(err.value)
     assert "mixtral:8x7b" in text and "model_info" in text and "/api/show" in text and "block_count" in text
+
+
+def test_model_info_of_a_vision_model_counts_its_vision_graph():
+    # The keys /api/show returns for gemma3:12b (model_info), with the catalog's numbers.
+    info = {
+        "general.architecture": "gemma3",
+        "general.file_type": 15,
+        "gemma3.block_count": 48,
+        "gemma3.embedding_length": 3840,
+        "gemma3.attention.head_count": 16,
+        "gemma3.attention.head_count_kv": 8,
+        "gemma3.attention.key_length": 256,
+        "gemma3.attention.value_length": 256,
+        "gemma3.attention.sliding_window": 1024,
+        "gemma3.context_length": 131072,
+        "gemma3.vision.block_count": 27,
+        "gemma3.vision.image_size": 896,
+        "gemma3.vision.patch_size": 14,
+        "gemma3.vision.embedding_length": 1152,
+        "gemma3.vision.attention.head_count": 16,
+    }
+    est = _vram.estimate_llm(
+        {"model_info": info, "size_bytes": LLM_CATALOG["gemma3:12b"]["size_bytes"], "vocab_size": 262208},
+        num_ctx=2048,
+    )
+    catalog = _vram.estimate_llm("gemma3:12b", num_ctx=2048)
+    assert est["projector_graph_mib"] == catalog["projector_graph_mib"] == 1034
+    # Without tensor sizes the vision weights stay in the layers, so the one-layer
+    # buffer is 796/48 MiB larger: never lower than the catalog, 17 MiB above it.
+    assert 0 <= est["total_mib"] - catalog["total_mib"] <= 20
+
+
+def test_model_info_pooling_type_marks_an_embedding_model():
+    info = {
+        "general.architecture": "nomic-bert",
+        "nomic-bert.block_count": 12,
+        "nomic-bert.embedding_length": 768,
+        "nomic-bert.attention.head_count": 12,
+        "nomic-bert.pooling_type": 1,
+        "nomic-bert.context_length": 2048,
+    }
+    est = _vram.estimate_llm({"model_info": info, "size_bytes": 274_290_656, "vocab_size": 30522}, num_parallel=4)
+    assert est["num_parallel"] == 1 and est["flash_attention"] is False
+    assert est["num_ctx"] == 2048
