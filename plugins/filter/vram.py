@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VRAM budgeting filters: vram_estimate, vram_plan, vram_catalog and vram_models_auto.
+"""VRAM budgeting filters: vram_estimate, vram_plan, vram_catalog, vram_models_auto, vram_models_from_api.
 
 Thin wrappers: the arithmetic lives in module_utils/_vram.py so the unit tests
 and tests/bench/vram_accuracy.py exercise exactly what the filters run.
@@ -14,7 +14,13 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import VramError, choose_models, estimate, plan
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import (
+    VramError,
+    choose_models,
+    estimate,
+    models_from_api,
+    plan,
+)
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import DIFFUSION_CATALOG, LLM_CATALOG
 
 
@@ -100,6 +106,14 @@ def vram_models_auto(wishes, gpus, workloads=None, reserve_mib=0, allow_cpu_offl
         raise AnsibleFilterError(f"vram_models_auto: {exc}") from exc
 
 
+def vram_models_from_api(models, show_results, tags=None):
+    """ollama_models with the metadata a running Ollama gave for uncatalogued models."""
+    try:
+        return models_from_api(_plain(models), _plain(show_results), _plain(tags))
+    except VramError as exc:
+        raise AnsibleFilterError(f"vram_models_from_api: {exc}") from exc
+
+
 def vram_catalog(name=None):
     """The built-in model metadata, or one entry of it."""
     catalog = {"llm": LLM_CATALOG, "diffusion": DIFFUSION_CATALOG}
@@ -120,4 +134,5 @@ class FilterModule:
             "vram_plan": vram_plan,
             "vram_catalog": vram_catalog,
             "vram_models_auto": vram_models_auto,
+            "vram_models_from_api": vram_models_from_api,
         }

@@ -254,10 +254,10 @@ def _unknown_model(name):
     known = ", ".join(sorted(LLM_CATALOG))
     return (
         f"{name!r} is not in the built-in catalog, so its size cannot be estimated. Give it as a dict: "
-        "either {model: NAME, model_info: <the model_info of POST /api/show>, size_bytes: <size from /api/tags>} "
-        "(the ollama role reads both from a running Ollama when ollama_models_auto_read_api is true), or the GGUF "
-        "keys {model: NAME, architecture, size_bytes, block_count, embedding_length, head_count, head_count_kv, "
-        f"vocab_size, quantization}}. Catalog: {known}"
+        "either {model: NAME, model_info: <the model_info of POST /api/show>, size_bytes: <size from "
+        "/api/tags>} (the ollama role reads both from a running Ollama when ollama_vram_read_api is true "
+        "and the model is pulled), or the GGUF keys {model: NAME, architecture, size_bytes, block_count, "
+        f"embedding_length, head_count, head_count_kv, vocab_size, quantization}}. Catalog: {known}"
     )
 
 
@@ -1543,3 +1543,50 @@ def _wl_name(workload):
     if isinstance(workload, dict):
         return str(workload.get("name") or workload.get("model"))
     return str(workload)
+
+
+def models_from_api(models, show_results, tags):
+    """ollama_models with a ``vram`` entry for each model a running Ollama described.
+
+    ``show_results`` are the registered results of POST /api/show (``item`` is
+    the model name, ``json`` the answer), ``tags`` the answer of GET /api/tags
+    (its ``size`` is the bytes of the model). A model that already has a
+    ``vram`` entry, or whose answer is missing or not 200, is left as it is.
+    """
+    if not isinstance(models, list):
+        raise VramError("ollama_models", "must be a list of {name, state} dicts")
+    sizes = {}
+    for entry in (tags or {}).get("models") or []:
+        if isinstance(entry, dict) and entry.get("name"):
+            sizes[entry["name"]] = entry.get("size")
+    shown = {}
+    for result in show_results or []:
+        if not isinstance(result, dict) or result.get("status") != 200:
+            continue
+        answer = result.get("json")
+        if isinstance(answer, dict) and isinstance(answer.get("model_info"), dict):
+            shown[result.get("item")] = answer
+    out = []
+    for model in models:
+        name = model.get("name") if isinstance(model, dict) else None
+        if name in shown and sizes.get(name) and not model.get("vram") and _complete(shown[name]["model_info"]):
+            answer = shown[name]
+            vram = {"model_info": answer["model_info"], "size_bytes": sizes[name]}
+            tensors = answer.get("tensors")
+            if isinstance(tensors, list) and tensors:
+                # A separate output tensor keeps token_embd off the GPU.
+                vram["tied_embeddings"] = not any(
+                    isinstance(t, dict) and t.get("name") == "output.weight" for t in tensors
+                )
+            model = dict(model, vram=vram)
+        out.append(model)
+    return out
+
+
+def _complete(model_info):
+    """Whether /api/show gave what the estimate needs (else the model stays uncounted, with the notice)."""
+    try:
+        flat = from_model_info(model_info)
+    except VramError:
+        return False
+    return all(flat.get(key) not in (None, "") for key in _REQUIRED_LLM_KEYS if key != "size_bytes")

@@ -14,9 +14,9 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog imp
 GPU = {"index": 0, "vendor": "nvidia", "name": "RTX 3060", "uuid": "GPU-1", "memory_total_mib": 12288}
 
 
-def test_filter_module_exports_the_four_filters():
+def test_filter_module_exports_the_vram_filters():
     filters = vram.FilterModule().filters()
-    assert sorted(filters) == ["vram_catalog", "vram_estimate", "vram_models_auto", "vram_plan"]
+    assert sorted(filters) == ["vram_catalog", "vram_estimate", "vram_models_auto", "vram_models_from_api", "vram_plan"]
     assert filters["vram_plan"] is vram.vram_plan
 
 

@@ -215,3 +215,51 @@ def test_model_info_pooling_type_marks_an_embedding_model():
     est = _vram.estimate_llm({"model_info": info, "size_bytes": 274_290_656, "vocab_size": 30522}, num_parallel=4)
     assert est["num_parallel"] == 1 and est["flash_attention"] is False
     assert est["num_ctx"] == 2048
+
+
+def _show(name, info, status=200, tensors=None):
+    answer = {"model_info": info}
+    if tensors is not None:
+        answer["tensors"] = tensors
+    return {"item": name, "status": status, "json": answer}
+
+
+LLAMA_INFO = {
+    "general.architecture": "llama",
+    "general.file_type": 15,
+    "llama.block_count": 32,
+    "llama.embedding_length": 4096,
+    "llama.attention.head_count": 32,
+    "llama.attention.head_count_kv": 8,
+    "llama.vocab_size": 128256,
+    "llama.context_length": 131072,
+}
+
+
+def test_models_from_api_gives_uncatalogued_models_their_metadata():
+    models = [{"name": "my-llama:8b"}, {"name": "llama3.1:8b"}, {"name": "custom", "vram": {"model": "qwen3:8b"}}]
+    tags = {"models": [{"name": "my-llama:8b", "size": 4920753328}, {"name": "custom", "size": 1}]}
+    shown = [
+        _show("my-llama:8b", LLAMA_INFO, tensors=[{"name": "token_embd.weight"}, {"name": "output.weight"}]),
+        _show("custom", LLAMA_INFO),
+    ]
+    out = _vram.models_from_api(models, shown, tags)
+    assert out[0]["vram"] == {"model_info": LLAMA_INFO, "size_bytes": 4920753328, "tied_embeddings": False}
+    assert out[1] == {"name": "llama3.1:8b"}
+    assert out[2] == models[2]  # a hand-given vram entry wins
+    # The metadata gives the catalog's estimate of the same model.
+    est = _vram.estimate_llm(dict(out[0]["vram"], name="my-llama:8b"))
+    assert est["total_mib"] == _vram.estimate_llm("llama3.1:8b")["total_mib"]
+
+
+def test_models_from_api_leaves_models_it_cannot_size_alone():
+    models = [{"name": "a"}, {"name": "b"}, {"name": "c"}]
+    tags = {"models": [{"name": "a", "size": 10}, {"name": "b", "size": 10}]}
+    shown = [
+        _show("a", {"general.architecture": "llama"}),  # what the stand-in answers: no shape
+        _show("b", LLAMA_INFO, status=404),
+        _show("c", LLAMA_INFO),  # not in /api/tags: no size
+    ]
+    assert _vram.models_from_api(models, shown, tags) == models
+    with pytest.raises(_vram.VramError):
+        _vram.models_from_api("x", [], {})
