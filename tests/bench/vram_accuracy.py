@@ -114,15 +114,17 @@ def ollama_reports():
         )
     for rep in reports["split"]:
         layer = (rep["weights_repeating_gib"] + rep.get("kv_gib", 0)) * 1024 / rep["blocks"]
+        cycle = rep.get("kv_cycle_mib", [0.0])
+        layers = [layer + cycle[i % len(cycle)] for i in range(rep["blocks"])]
         graph = rep["graph_gib"] * 1024
         est = {
             "minimum_mib": _vram.OLLAMA_MINIMUM_MIB,
             "total_mib": 0,
             "_parts": {
-                "layers": [layer] * rep["blocks"],
+                "layers": layers,
                 "last": rep["nonrepeating_gib"] * 1024,
                 "gpu0": 0.0,
-                "buffer": layer,
+                "buffer": layers[0],
                 "graph_full": graph,
                 "graph_partial": graph,
             },

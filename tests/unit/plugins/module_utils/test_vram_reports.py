@@ -61,15 +61,17 @@ def test_partial_offload_of_gemma3_carries_the_partial_graph():
 def _split_estimate(report):
     blocks = report["blocks"]
     layer = (report["weights_repeating_gib"] + report.get("kv_gib", 0)) * GIB / blocks
+    cycle = report.get("kv_cycle_mib", [0.0])
+    layers = [layer + cycle[i % len(cycle)] for i in range(blocks)]
     graph = report["graph_gib"] * GIB
     return {
         "minimum_mib": _vram.OLLAMA_MINIMUM_MIB,
         "total_mib": 0,
         "_parts": {
-            "layers": [layer] * blocks,
+            "layers": layers,
             "last": report["nonrepeating_gib"] * GIB,
             "gpu0": 0.0,
-            "buffer": layer,
+            "buffer": layers[0],
             "graph_full": graph,
             "graph_partial": graph,
         },
@@ -263,3 +265,25 @@ def test_models_from_api_leaves_models_it_cannot_size_alone():
     assert _vram.models_from_api(models, shown, tags) == models
     with pytest.raises(_vram.VramError):
         _vram.models_from_api("x", [], {})
+
+
+@pytest.mark.parametrize(("num_ctx", "partial"), [(2048, False), (32768, True)])
+def test_plan_reports_ollamas_per_gpu_split_for_a_70b_on_two_24gb_cards(num_ctx, partial):
+    gpus = [
+        {"index": 0, "vendor": "nvidia", "name": "RTX 3090", "uuid": "GPU-a", "memory_total_mib": 24576},
+        {"index": 1, "vendor": "nvidia", "name": "RTX 3090", "uuid": "GPU-b", "memory_total_mib": 24576},
+    ]
+    plan = _vram.plan(["llama3.3:70b"], gpus, num_ctx=num_ctx, allow_cpu_offload=True, auto_tune=False)
+    (place,) = plan["placements"]
+    est = _vram.estimate_llm("llama3.3:70b", num_ctx=num_ctx, flash_attention=True)
+    layout = _vram.ollama_layout(est, [("GPU-a", 24576), ("GPU-b", 24576)])
+    # 40 GiB of weights over 2 x 24 GB: the layers alternate over both cards (81 with the output
+    # layer at 2048); at 32768 the cache pushes some layers to system RAM.
+    assert place["partial"] is partial
+    assert [(s["uuid"], s["on_gpu_mib"], s["layers"]) for s in place["split"]] == [
+        (key, layout["allocations"][key], layout["layers"][key]) for key in ("GPU-a", "GPU-b")
+    ]
+    assert abs(place["split"][0]["layers"] - place["split"][1]["layers"]) <= 1
+    assert (place["on_cpu_mib"] > 0) is partial
+    assert sum(s["layers"] for s in place["split"]) == (81 if not partial else layout["offload"])
+    assert all(s["on_gpu_mib"] <= 24576 for s in place["split"])
