@@ -21,7 +21,11 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import (
     models_from_api,
     plan,
 )
-from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import DIFFUSION_CATALOG, LLM_CATALOG
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import (
+    DIFFUSION_CATALOG,
+    LLM_ALIASES,
+    LLM_CATALOG,
+)
 
 
 def _plain(value):
@@ -115,14 +119,21 @@ def vram_models_from_api(models, show_results, tags=None):
 
 
 def vram_catalog(name=None):
-    """The built-in model metadata, or one entry of it."""
-    catalog = {"llm": LLM_CATALOG, "diffusion": DIFFUSION_CATALOG}
+    """The built-in model metadata, or one entry of it.
+
+    Family names and :latest tags (``phi4``, ``qwen3:latest``) are listed too,
+    as the entry of the tag Ollama pulls for them, with ``alias_of`` naming it.
+    """
+    llm = copy.deepcopy(LLM_CATALOG)
+    for alias, target in LLM_ALIASES.items():
+        llm[alias] = dict(copy.deepcopy(LLM_CATALOG[target]), alias_of=target)
+    catalog = {"llm": llm, "diffusion": copy.deepcopy(DIFFUSION_CATALOG)}
     if name is None or name == "":
-        return copy.deepcopy(catalog)
-    if name in LLM_CATALOG:
-        return copy.deepcopy(LLM_CATALOG[name])
+        return catalog
+    if name in llm:
+        return llm[name]
     if name in DIFFUSION_CATALOG:
-        return copy.deepcopy(DIFFUSION_CATALOG[name])
+        return catalog["diffusion"][name]
     known = ", ".join(sorted(LLM_CATALOG) + sorted(DIFFUSION_CATALOG))
     raise AnsibleFilterError(f"vram_catalog: _input: {name!r} is not in the catalog ({known})")
 

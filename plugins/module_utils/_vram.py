@@ -26,6 +26,7 @@ import math
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import (
     DIFFUSION_ALIASES,
     DIFFUSION_CATALOG,
+    LLM_ALIASES,
     LLM_CATALOG,
 )
 
@@ -264,7 +265,7 @@ def _unknown_model(name):
 def resolve_llm(workload, field="workload"):
     """Return the model description (flat keys) for a workload dict or catalog name."""
     if isinstance(workload, str):
-        name = workload.strip()
+        name = LLM_ALIASES.get(workload.strip(), workload.strip())
         if name in LLM_CATALOG:
             meta = dict(LLM_CATALOG[name])
             meta["name"] = name
@@ -274,6 +275,8 @@ def resolve_llm(workload, field="workload"):
         raise VramError(field, f"must be a catalog name or a dict, got {type(workload).__name__}")
     base = {}
     model = workload.get("model")
+    if isinstance(model, str):
+        model = LLM_ALIASES.get(model, model)
     if isinstance(model, str) and model in LLM_CATALOG:
         base = dict(LLM_CATALOG[model])
     elif model is not None and "model_info" not in workload and "architecture" not in workload:

@@ -1279,6 +1279,42 @@ LLM_CATALOG = {
     },
 }
 
+# The tag `ollama pull NAME` (or NAME:latest) fetches: the library's "latest"
+# tag of each family in the catalog (ollama.com/library/<family>).
+LLM_DEFAULT_TAGS = {
+    "llama3": "llama3:8b",
+    "llama3.1": "llama3.1:8b",
+    "llama3.2": "llama3.2:3b",
+    "llama3.3": "llama3.3:70b",
+    "llama3.2-vision": "llama3.2-vision:11b",
+    "llava": "llava:7b",
+    "mistral": "mistral:7b",
+    "mistral-nemo": "mistral-nemo:12b",
+    "mistral-small": "mistral-small:24b",
+    "mistral-small3.1": "mistral-small3.1:24b",
+    "qwen2.5": "qwen2.5:7b",
+    "qwen2.5-coder": "qwen2.5-coder:7b",
+    "qwen3": "qwen3:8b",
+    "deepseek-r1": "deepseek-r1:8b",
+    "gemma2": "gemma2:9b",
+    "gemma3": "gemma3:4b",
+    "phi3": "phi3:3.8b",
+    "phi4": "phi4:14b",
+    "gpt-oss": "gpt-oss:20b",
+    "granite3.2": "granite3.2:8b",
+    "codellama": "codellama:7b",
+    "starcoder2": "starcoder2:3b",
+    "nomic-embed-text": "nomic-embed-text",
+    "mxbai-embed-large": "mxbai-embed-large",
+    "bge-m3": "bge-m3",
+}
+LLM_ALIASES = {}
+for _family, _tag in LLM_DEFAULT_TAGS.items():
+    if _family != _tag:
+        LLM_ALIASES[_family] = _tag
+    LLM_ALIASES[_family + ":latest"] = _tag
+
+
 # ComfyUI diffusion pipelines, in MiB per component and precision. "fp8"
 # applies to the diffusion model (and, for Flux, to the T5 text encoder, the
 # way the usual fp8 Flux bundles ship). Measured numbers are ComfyUI's own

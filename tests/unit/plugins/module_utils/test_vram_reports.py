@@ -287,3 +287,30 @@ def test_plan_reports_ollamas_per_gpu_split_for_a_70b_on_two_24gb_cards(num_ctx,
     assert (place["on_cpu_mib"] > 0) is partial
     assert sum(s["layers"] for s in place["split"]) == (81 if not partial else layout["offload"])
     assert all(s["on_gpu_mib"] <= 24576 for s in place["split"])
+
+
+@pytest.mark.parametrize(
+    ("alias", "tag"), [("phi4", "phi4:14b"), ("qwen3:latest", "qwen3:8b"), ("bge-m3:latest", "bge-m3")]
+)
+def test_family_names_and_latest_tags_estimate_as_the_tag_ollama_pulls(alias, tag):
+    assert _vram.estimate_llm(alias)["total_mib"] == _vram.estimate_llm(tag)["total_mib"]
+    assert (
+        _vram.estimate_llm({"model": alias, "num_ctx": 2048})["total_mib"]
+        == (_vram.estimate_llm(tag, num_ctx=2048)["total_mib"])
+    )
+
+
+def test_every_alias_points_at_a_catalog_entry_of_its_family():
+    from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import LLM_ALIASES
+
+    for alias, target in LLM_ALIASES.items():
+        assert target in LLM_CATALOG
+        assert target.split(":")[0] == alias.split(":")[0]
+
+
+@pytest.mark.parametrize("name", ["phi4", "qwen2.5:14b", "llama3.2-vision:11b", "gemma3:27b"])
+def test_the_models_the_issue_found_missing_are_planned_by_name(name):
+    est = _vram.estimate_llm(name)
+    assert est["total_mib"] > est["weights_mib"]
+    plan = _vram.plan([name], [{"index": 0, "vendor": "nvidia", "name": "RTX 4090", "memory_total_mib": 24564}])
+    assert plan["placements"][0]["total_mib"] == est["total_mib"] or plan["ollama"]["kv_cache_type"] != "f16"
