@@ -96,7 +96,10 @@ LLM_CATALOG = {
                 "HF config.json of meta-llama/Llama-3.2-1B-Instruct (as published there; that page is "
                 "not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/llama3.2:1b default tag: 1.3GB (Q8_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/llama3.2:1b default tag: 1.3GB (Q8_0), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "llama3:70b": {
@@ -135,7 +138,11 @@ LLM_CATALOG = {
         "size_bytes": 43500000000,
         "sources": {
             "shape": "model_metadata.csv row Llama-3-70B / 3.1 / 3.3 (HF config.json copies)",
-            "size": ("ollama.com/library/llama3.1:70b default tag: 43GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/llama3.1:70b default tag: 43GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "llama3.3:70b": {
@@ -153,7 +160,11 @@ LLM_CATALOG = {
         "size_bytes": 43500000000,
         "sources": {
             "shape": "model_metadata.csv row Llama-3-70B / 3.1 / 3.3 (Llama-3.3 assumed identical there)",
-            "size": ("ollama.com/library/llama3.3:70b default tag: 43GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/llama3.3:70b default tag: 43GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "llama3.2-vision:11b": {
@@ -258,7 +269,11 @@ LLM_CATALOG = {
                 "https://huggingface.co/riple-saanvi-lab/Saanvi-C0-12B/blob/main/config.json "
                 "(head_dim 128) (read in the stored docs corpus)"
             ),
-            "size": ("ollama.com/library/mistral-nemo:12b default tag: 7.1GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/mistral-nemo:12b default tag: 7.1GB (Q4_0), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "mistral-small:24b": {
@@ -281,7 +296,9 @@ LLM_CATALOG = {
                 "heads x 128 confirmed by the #10615 log (KV 20.0 GiB at 131072)"
             ),
             "size": (
-                "ollama.com/library/mistral-small:24b default tag: 14GB (Q4_K_M); upper end of the page's rounding"
+                "ollama.com/library/mistral-small:24b default tag: 14GB (Q4_K_M), as that page lists "
+                "it (the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
             ),
         },
     },
@@ -314,8 +331,9 @@ LLM_CATALOG = {
                 "GiB at 131072 and projector.graph 8.8 GiB reproduce exactly"
             ),
             "size": (
-                "ollama.com/library/mistral-small3.1:24b default tag: 15GB (Q4_K_M); upper end of the "
-                "page's rounding; vision weights 769.3 MiB from the #10615 log (projector.weights)"
+                "ollama.com/library/mistral-small3.1:24b default tag: 15GB (Q4_K_M), as that page "
+                "lists it (the page is not in the stored corpora, so not re-read here); upper end of "
+                "its rounding; vision weights 769.3 MiB from the #10615 log (projector.weights)"
             ),
         },
     },
@@ -334,7 +352,11 @@ LLM_CATALOG = {
         "size_bytes": 450000000,
         "sources": {
             "shape": "model_metadata.csv row Qwen2.5-0.5B (HF config.json copy; ollama log #9031)",
-            "size": ("ollama.com/library/qwen2.5:0.5b default tag: 398MB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/qwen2.5:0.5b default tag: 398MB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "qwen2.5:1.5b": {
@@ -355,7 +377,11 @@ LLM_CATALOG = {
                 "HF config.json of Qwen/Qwen2.5-1.5B-Instruct (as published there; that page is not "
                 "in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/qwen2.5:1.5b default tag: 986MB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/qwen2.5:1.5b default tag: 986MB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "qwen2.5:3b": {
@@ -413,7 +439,11 @@ LLM_CATALOG = {
                 "the ollama #7024 log, output 152064 x 5120 Q6_K = 609.1 MiB nonrepeating in the "
                 "#9245 log"
             ),
-            "size": ("ollama.com/library/qwen2.5:14b default tag: 9.0GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/qwen2.5:14b default tag: 9.0GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "qwen2.5:32b": {
@@ -453,7 +483,9 @@ LLM_CATALOG = {
                 "not in the stored corpora, so not re-read here)"
             ),
             "size": (
-                "ollama.com/library/qwen2.5-coder:1.5b default tag: 986MB (Q4_K_M); upper end of the page's rounding"
+                "ollama.com/library/qwen2.5-coder:1.5b default tag: 986MB (Q4_K_M), as that page "
+                "lists it (the page is not in the stored corpora, so not re-read here); upper end of "
+                "its rounding"
             ),
         },
     },
@@ -473,7 +505,9 @@ LLM_CATALOG = {
         "sources": {
             "shape": "model_metadata.csv row Qwen2.5-7B (lists qwen2.5-coder:7b as this shape)",
             "size": (
-                "ollama.com/library/qwen2.5-coder:7b default tag: 4.7GB (Q4_K_M); upper end of the page's rounding"
+                "ollama.com/library/qwen2.5-coder:7b default tag: 4.7GB (Q4_K_M), as that page lists "
+                "it (the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
             ),
         },
     },
@@ -497,7 +531,9 @@ LLM_CATALOG = {
                 "#9245 log (Coder-14B has the same shape)"
             ),
             "size": (
-                "ollama.com/library/qwen2.5-coder:14b default tag: 9.0GB (Q4_K_M); upper end of the page's rounding"
+                "ollama.com/library/qwen2.5-coder:14b default tag: 9.0GB (Q4_K_M), as that page lists "
+                "it (the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
             ),
         },
     },
@@ -537,7 +573,11 @@ LLM_CATALOG = {
                 "HF config.json of Qwen/Qwen3-1.7B (as published there; that page is not in the "
                 "stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/qwen3:1.7b default tag: 1.4GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/qwen3:1.7b default tag: 1.4GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "qwen3:4b": {
@@ -556,8 +596,9 @@ LLM_CATALOG = {
         "sources": {
             "shape": "model_metadata.csv row Qwen3-4B (HF config.json copy)",
             "size": (
-                "ollama.com/library/qwen3:4b default tag: 2.5GB (Q4_K_M); upper end of the page's "
-                "rounding (2.6 GB used: the 2507 re-push is 2.5GB, the first 2.6GB)"
+                "ollama.com/library/qwen3:4b default tag: 2.5GB (Q4_K_M), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding "
+                "(2.6 GB used: the 2507 re-push is 2.5GB, the first 2.6GB)"
             ),
         },
     },
@@ -594,7 +635,10 @@ LLM_CATALOG = {
         "size_bytes": 9350000000,
         "sources": {
             "shape": ("model_metadata.csv row Qwen3-14B (NousCoder-14B config, base assumed identical there)"),
-            "size": ("ollama.com/library/qwen3:14b default tag: 9.3GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/qwen3:14b default tag: 9.3GB (Q4_K_M), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "qwen3:30b": {
@@ -615,7 +659,10 @@ LLM_CATALOG = {
                 "HF config.json of Qwen/Qwen3-30B-A3B (as published there; that page is not in the "
                 "stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/qwen3:30b default tag: 19GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/qwen3:30b default tag: 19GB (Q4_K_M), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "qwen3:32b": {
@@ -636,7 +683,10 @@ LLM_CATALOG = {
                 "model_metadata.csv row Qwen3-32B (config copy; ollama log #10968 block_count 64 "
                 "head_count 64 head_count_kv 8; file 18.81 GiB in log #14774)"
             ),
-            "size": ("ollama.com/library/qwen3:32b default tag: 20GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/qwen3:32b default tag: 20GB (Q4_K_M), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "deepseek-r1:1.5b": {
@@ -659,7 +709,9 @@ LLM_CATALOG = {
                 "re-read here)"
             ),
             "size": (
-                "ollama.com/library/deepseek-r1:1.5b default tag: 1.1GB (Q4_K_M); upper end of the page's rounding"
+                "ollama.com/library/deepseek-r1:1.5b default tag: 1.1GB (Q4_K_M), as that page lists "
+                "it (the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
             ),
         },
     },
@@ -678,7 +730,11 @@ LLM_CATALOG = {
         "size_bytes": 4750000000,
         "sources": {
             "shape": "model_metadata.csv row Qwen2.5-7B (lists deepseek-r1:7b as this shape)",
-            "size": ("ollama.com/library/deepseek-r1:7b default tag: 4.7GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/deepseek-r1:7b default tag: 4.7GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "deepseek-r1:8b": {
@@ -725,7 +781,9 @@ LLM_CATALOG = {
                 "#9245 log (the R1 Qwen-14B distill has this shape)"
             ),
             "size": (
-                "ollama.com/library/deepseek-r1:14b default tag: 9.0GB (Q4_K_M); upper end of the page's rounding"
+                "ollama.com/library/deepseek-r1:14b default tag: 9.0GB (Q4_K_M), as that page lists "
+                "it (the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
             ),
         },
     },
@@ -762,7 +820,11 @@ LLM_CATALOG = {
         "size_bytes": 43500000000,
         "sources": {
             "shape": "model_metadata.csv row Llama-3-70B (lists deepseek-r1:70b as this shape)",
-            "size": ("ollama.com/library/deepseek-r1:70b default tag: 43GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/deepseek-r1:70b default tag: 43GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "gemma2:2b": {
@@ -783,7 +845,10 @@ LLM_CATALOG = {
                 "HF config.json of google/gemma-2-2b-it (as published there; that page is not in the "
                 "stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/gemma2:2b default tag: 1.6GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/gemma2:2b default tag: 1.6GB (Q4_0), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "gemma2:9b": {
@@ -819,7 +884,10 @@ LLM_CATALOG = {
         "size_bytes": 16500000000,
         "sources": {
             "shape": "model_metadata.csv row Gemma-2-27B (config copy + ollama log #9842)",
-            "size": ("ollama.com/library/gemma2:27b default tag: 16GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/gemma2:27b default tag: 16GB (Q4_0), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "gemma3:1b": {
@@ -841,7 +909,9 @@ LLM_CATALOG = {
                 "model_metadata.csv row Gemma-3-1B (fine-tune config copy) + HF google/gemma-3-1b-it sliding_window 512"
             ),
             "size": (
-                "ollama.com/library/gemma3:1b default tag: 815MB (Q4_K_M); upper end of the page's rounding (text only)"
+                "ollama.com/library/gemma3:1b default tag: 815MB (Q4_K_M), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding "
+                "(text only)"
             ),
         },
     },
@@ -878,8 +948,9 @@ LLM_CATALOG = {
                 "projector.graph 1.0 GiB in the ollama #12000 and deep-research-at-home #14 logs"
             ),
             "size": (
-                "ollama.com/library/gemma3:4b default tag: 3.3GB (Q4_K_M); upper end of the page's "
-                "rounding (vision tower in the same blob)"
+                "ollama.com/library/gemma3:4b default tag: 3.3GB (Q4_K_M), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding "
+                "(vision tower in the same blob)"
             ),
         },
     },
@@ -949,8 +1020,9 @@ LLM_CATALOG = {
                 "projector.graph 1.0 GiB in the ollama #12000 and deep-research-at-home #14 logs"
             ),
             "size": (
-                "ollama.com/library/gemma3:27b default tag: 17GB (Q4_K_M); upper end of the page's "
-                "rounding (vision tower in the same blob)"
+                "ollama.com/library/gemma3:27b default tag: 17GB (Q4_K_M), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding "
+                "(vision tower in the same blob)"
             ),
         },
     },
@@ -972,7 +1044,10 @@ LLM_CATALOG = {
                 "HF config.json of microsoft/Phi-3-mini-128k-instruct (as published there; that page "
                 "is not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/phi3:3.8b default tag: 2.2GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/phi3:3.8b default tag: 2.2GB (Q4_0), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "phi3:14b": {
@@ -993,7 +1068,10 @@ LLM_CATALOG = {
                 "HF config.json of microsoft/Phi-3-medium-128k-instruct (as published there; that "
                 "page is not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/phi3:14b default tag: 7.9GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/phi3:14b default tag: 7.9GB (Q4_0), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "phi4:14b": {
@@ -1037,7 +1115,10 @@ LLM_CATALOG = {
                 "(KerasHub export of openai/gpt-oss-20b, head_dim 64) (read in the stored docs "
                 "corpus)"
             ),
-            "size": ("ollama.com/library/gpt-oss:20b default tag: 14GB (MXFP4); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/gpt-oss:20b default tag: 14GB (MXFP4), as that page lists it (the "
+                "page is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
     "granite3.2:2b": {
@@ -1059,7 +1140,11 @@ LLM_CATALOG = {
                 "huggingface.co/unsloth/granite-3.2-2b-instruct config.json @918d237 (read in the "
                 "stored docs corpus)"
             ),
-            "size": ("ollama.com/library/granite3.2:2b default tag: 1.5GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/granite3.2:2b default tag: 1.5GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "granite3.2:8b": {
@@ -1081,7 +1166,11 @@ LLM_CATALOG = {
                 "huggingface.co/ibm-granite/granite-3.1-8b-instruct config.json @96fedcd (3.2 keeps "
                 "the 3.1 shape) (read in the stored docs corpus)"
             ),
-            "size": ("ollama.com/library/granite3.2:8b default tag: 4.9GB (Q4_K_M); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/granite3.2:8b default tag: 4.9GB (Q4_K_M), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "codellama:7b": {
@@ -1102,7 +1191,11 @@ LLM_CATALOG = {
                 "HF config.json of codellama/CodeLlama-7b-Instruct-hf (as published there; that page "
                 "is not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/codellama:7b default tag: 3.8GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/codellama:7b default tag: 3.8GB (Q4_0), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "codellama:13b": {
@@ -1123,7 +1216,11 @@ LLM_CATALOG = {
                 "HF config.json of codellama/CodeLlama-13b-Instruct-hf (as published there; that page "
                 "is not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/codellama:13b default tag: 7.4GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/codellama:13b default tag: 7.4GB (Q4_0), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "codellama:34b": {
@@ -1144,7 +1241,11 @@ LLM_CATALOG = {
                 "HF config.json of codellama/CodeLlama-34b-Instruct-hf (as published there; that page "
                 "is not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/codellama:34b default tag: 19GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/codellama:34b default tag: 19GB (Q4_0), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "starcoder2:3b": {
@@ -1166,7 +1267,11 @@ LLM_CATALOG = {
                 "https://huggingface.co/bigcode/starcoder2-3b/blob/refs%2Fpr%2F3/config.json (no "
                 "tie_word_embeddings key) (read in the stored docs corpus)"
             ),
-            "size": ("ollama.com/library/starcoder2:3b default tag: 1.7GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/starcoder2:3b default tag: 1.7GB (Q4_0), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "starcoder2:7b": {
@@ -1187,7 +1292,11 @@ LLM_CATALOG = {
                 "HF config.json of bigcode/starcoder2-7b (as published there; that page is not in the "
                 "stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/starcoder2:7b default tag: 4.0GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/starcoder2:7b default tag: 4.0GB (Q4_0), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "starcoder2:15b": {
@@ -1208,7 +1317,11 @@ LLM_CATALOG = {
                 "HF config.json of bigcode/starcoder2-15b (as published there; that page is not in "
                 "the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/starcoder2:15b default tag: 9.1GB (Q4_0); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/starcoder2:15b default tag: 9.1GB (Q4_0), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "nomic-embed-text": {
@@ -1230,7 +1343,11 @@ LLM_CATALOG = {
                 "HF config.json of nomic-ai/nomic-embed-text-v1.5 (as published there; that page is "
                 "not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/nomic-embed-text default tag: 274MB (F16); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/nomic-embed-text default tag: 274MB (F16), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "mxbai-embed-large": {
@@ -1252,7 +1369,11 @@ LLM_CATALOG = {
                 "HF config.json of mixedbread-ai/mxbai-embed-large-v1 (as published there; that page "
                 "is not in the stored corpora, so not re-read here)"
             ),
-            "size": ("ollama.com/library/mxbai-embed-large default tag: 670MB (F16); upper end of the page's rounding"),
+            "size": (
+                "ollama.com/library/mxbai-embed-large default tag: 670MB (F16), as that page lists it "
+                "(the page is not in the stored corpora, so not re-read here); upper end of its "
+                "rounding"
+            ),
         },
     },
     "bge-m3": {
@@ -1274,7 +1395,10 @@ LLM_CATALOG = {
                 "HF config.json of BAAI/bge-m3 (XLM-RoBERTa large) (as published there; that page is "
                 "not in the stored corpora, so not re-read here)"
             ),
-            "size": "ollama.com/library/bge-m3 default tag: 1.2GB (F16); upper end of the page's rounding",
+            "size": (
+                "ollama.com/library/bge-m3 default tag: 1.2GB (F16), as that page lists it (the page "
+                "is not in the stored corpora, so not re-read here); upper end of its rounding"
+            ),
         },
     },
 }
