@@ -102,7 +102,7 @@ def ollama_reports():
         layout = _vram.ollama_layout(est, [(str(i), g * 1024) for i, g in enumerate(rep["available_gib"])])
         reported = rep["required_full_gib"] * 1024
         error = (layout["total_mib"] / reported - 1) * 100
-        ok = -5 <= error <= 15 and layout["offload"] == rep["layers_offload"]
+        ok = -5 <= error <= 15 and layout["offload"] == rep.get("layers_offload", layout["offload"])
         verdict = "ok" if ok else ("known miss" if "known_miss" in rep else "MISS")
         if not ok and "known_miss" not in rep:
             misses.append(rep["id"])
@@ -110,7 +110,7 @@ def ollama_reports():
             f"{rep['id']:<14} {rep['model']:<20} {rep['ollama_version'][:28]:<28} "
             f"{rep['num_ctx']:>6}x{rep['num_parallel']:<3} {rep['required_full_gib']:>5.1f} GiB "
             f"{layout['total_mib']:>5} MiB "
-            f"{error:>+7.2f}% {layout['offload']:>3}/{rep['layers_offload']:<3}  {verdict}"
+            f"{error:>+7.2f}% {layout['offload']:>3}/{rep.get('layers_offload', '-'):<3}  {verdict}"
         )
     for rep in reports["split"]:
         layer = (rep["weights_repeating_gib"] + rep.get("kv_gib", 0)) * 1024 / rep["blocks"]

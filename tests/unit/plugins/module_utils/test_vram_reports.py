@@ -42,7 +42,8 @@ def test_estimate_by_catalog_name_meets_the_reported_full_size(report):
         assert -10 <= error <= 15
         return
     assert -5 <= error <= 15, f"{report['id']}: {layout['total_mib']} MiB vs {report['required_full_gib']} GiB"
-    assert layout["offload"] == report["layers_offload"]
+    if "layers_offload" in report:
+        assert layout["offload"] == report["layers_offload"]
 
 
 def test_partial_offload_of_gemma3_carries_the_partial_graph():
