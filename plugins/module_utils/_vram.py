@@ -11,6 +11,13 @@ shared/fixtures/ollama/ollama_memory_estimation.md), which is also what
 
     total = weights (without token_embd when a separate output tensor exists)
           + KV cache + compute graph + 457 MiB minimum + one layer as a buffer
+          + vision weights and vision graph (VisionGraphSize) for vision models
+
+``ollama_layout`` replays estimateGPULayers over given free memory: layers
+from the top, round-robin over the GPUs that still have room, each GPU paying
+its own minimum, buffer and graph, a layer only placed where the larger of the
+two graphs still fits. The plan, the multi-GPU split and the partial-offload
+figures all come from it.
 
 Diffusion sizes follow ComfyUI's comfy/model_management.py loading rule:
 weights * 1.1 + max(minimum_inference_memory, ...) with 0.8 GiB + 400 MiB.
