@@ -11,6 +11,13 @@ shared/fixtures/ollama/ollama_memory_estimation.md), which is also what
 
     total = weights (without token_embd when a separate output tensor exists)
           + KV cache + compute graph + 457 MiB minimum + one layer as a buffer
+          + vision weights and vision graph (VisionGraphSize) for vision models
+
+``ollama_layout`` replays estimateGPULayers over given free memory: layers
+from the top, round-robin over the GPUs that still have room, each GPU paying
+its own minimum, buffer and graph, a layer only placed where the larger of the
+two graphs still fits. The plan, the multi-GPU split and the partial-offload
+figures all come from it.
 
 Diffusion sizes follow ComfyUI's comfy/model_management.py loading rule:
 weights * 1.1 + max(minimum_inference_memory, ...) with 0.8 GiB + 400 MiB.
@@ -26,6 +33,7 @@ import math
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import (
     DIFFUSION_ALIASES,
     DIFFUSION_CATALOG,
+    LLM_ALIASES,
     LLM_CATALOG,
 )
 
@@ -47,6 +55,13 @@ FLASH_ATTENTION_DEFAULT_ARCHS = ("gemma3", "gptoss", "gpt-oss", "qwen3", "qwen3m
 # SupportsFlashAttention(): gemma2 is excluded by name.
 FLASH_ATTENTION_UNSUPPORTED_ARCHS = ("gemma2",)
 GEMMA3_GLOBAL_LAYER_EVERY = 6
+# gpt-oss: even layers keep a 4096-token sliding window per slot.
+GPTOSS_SLIDING_TOKENS = 4096
+# mllama cross-attention layers: 1601 vision tokens x 4 tiles, f32.
+MLLAMA_VISION_TOKENS = 1601
+MLLAMA_TILES = 4
+# server/sched.go forces one slot for these (encoder cache).
+SINGLE_SLOT_ARCHS = ("mllama", "qwen3vl", "qwen3vlmoe")
 
 # Bits per weight of ggml block types (block bytes * 8 / block elements).
 _BPW = {
@@ -218,29 +233,61 @@ def from_model_info(model_info, size_bytes=None, field="model_info"):
         flat["quantization"] = model_info["general.file_type"]
     if "general.parameter_count" in model_info:
         flat["parameter_count"] = model_info["general.parameter_count"]
+    cross = model_info.get(f"{arch}.attention.cross_attention_layers")
+    if isinstance(cross, list):
+        flat["cross_attention_layers"] = cross
+    # SupportsFlashAttention(): a pooling_type key marks an embedding model.
+    if f"{arch}.pooling_type" in model_info:
+        flat["embedding"] = True
+    vision = {}
+    for key in ("image_size", "patch_size", "num_channels", "embedding_length", "max_num_tiles"):
+        value = model_info.get(f"{arch}.vision.{key}")
+        if value is not None:
+            vision[key] = value
+    heads = model_info.get(f"{arch}.vision.attention.head_count")
+    if heads is not None:
+        vision["head_count"] = heads
+    if model_info.get(f"{arch}.vision.block_count") and {"image_size", "patch_size"} <= set(vision):
+        # The vision weights are in the blob (size_bytes) but /api/show does not
+        # list tensors: they stay in the repeating layers, the total is unchanged.
+        vision.setdefault("num_channels", 3)
+        flat["vision"] = vision
     # Ollama only writes output.weight-less (tied) models without this tensor;
     # /api/show does not list tensors by default, so tied-ness stays unknown
     # and the estimate keeps token_embd (over-estimates, never under).
     return flat
 
 
+def _unknown_model(name):
+    known = ", ".join(sorted(LLM_CATALOG))
+    return (
+        f"{name!r} is not in the built-in catalog, so its size cannot be estimated. Give it as a dict: "
+        "either {model: NAME, model_info: <the model_info of POST /api/show>, size_bytes: <size from "
+        "/api/tags>} (the ollama role reads both from a running Ollama when ollama_vram_read_api is true "
+        "and the model is pulled), or the GGUF keys {model: NAME, architecture, size_bytes, block_count, "
+        f"embedding_length, head_count, head_count_kv, vocab_size, quantization}}. Catalog: {known}"
+    )
+
+
 def resolve_llm(workload, field="workload"):
     """Return the model description (flat keys) for a workload dict or catalog name."""
     if isinstance(workload, str):
-        name = workload.strip()
+        name = LLM_ALIASES.get(workload.strip(), workload.strip())
         if name in LLM_CATALOG:
             meta = dict(LLM_CATALOG[name])
             meta["name"] = name
             return meta
-        raise VramError(field, "{!r} is not in the built-in catalog ({})".format(name, ", ".join(sorted(LLM_CATALOG))))
+        raise VramError(field, _unknown_model(name))
     if not isinstance(workload, dict):
         raise VramError(field, f"must be a catalog name or a dict, got {type(workload).__name__}")
     base = {}
     model = workload.get("model")
+    if isinstance(model, str):
+        model = LLM_ALIASES.get(model, model)
     if isinstance(model, str) and model in LLM_CATALOG:
         base = dict(LLM_CATALOG[model])
     elif model is not None and "model_info" not in workload and "architecture" not in workload:
-        raise VramError(field + ".model", f"{model!r} is not in the built-in catalog; give model_info or the GGUF keys")
+        raise VramError(field + ".model", _unknown_model(model))
     if "model_info" in workload:
         size = workload.get("size_bytes", workload.get("size"))
         base.update(from_model_info(workload["model_info"], size_bytes=size, field=field + ".model_info"))
@@ -264,6 +311,7 @@ def estimate_llm(
     flash_attention=None,
     num_batch=None,
     field="workload",
+    clamp_context=True,
 ):
     """Ollama-style memory estimate of one model; returns a dict of MiB figures.
 
@@ -307,9 +355,15 @@ def estimate_llm(
             field + ".kv_cache_type", "must be one of {}, got {!r}".format(", ".join(KV_CACHE_TYPES), kv_req)
         )
     fa_req = _bool(meta.get("flash_attention", flash_attention), field + ".flash_attention", allow_none=True)
+    embedding = _bool(meta.get("embedding", False), field + ".embedding")
 
     notes = []
-    fa_supported = arch not in FLASH_ATTENTION_UNSUPPORTED_ARCHS and key_len == value_len
+    # server/sched.go: embedding models, mllama and qwen3vl always get one slot.
+    if parallel > 1 and (embedding or arch in SINGLE_SLOT_ARCHS):
+        notes.append(f"Ollama runs {arch} {'embedding ' if embedding else ''}models with one slot, not {parallel}")
+        parallel = 1
+    # SupportsFlashAttention(): not for embedding models (pooling_type), not gemma2, K and V heads equal.
+    fa_supported = not embedding and arch not in FLASH_ATTENTION_UNSUPPORTED_ARCHS and key_len == value_len
     fa = (fa_req if fa_req is not None else arch in FLASH_ATTENTION_DEFAULT_ARCHS) and fa_supported
     if fa_req and not fa_supported:
         notes.append(f"{arch} does not support flash attention; Ollama runs it without")
@@ -319,12 +373,26 @@ def estimate_llm(
         notes.append(f"kv_cache_type {kv_req} needs flash attention; Ollama falls back to f16")
     context_length = meta.get("context_length")
     if context_length and ctx > _int(context_length, field + ".context_length", 1):
-        notes.append(f"num_ctx {ctx} exceeds the model's trained context {context_length}")
+        if _bool(clamp_context, "clamp_context"):
+            # llm/server.go NewLlamaServer (v0.12.10) lowers num_ctx to n_ctx_train.
+            notes.append(
+                f"num_ctx {ctx} exceeds the model's trained context {context_length}: Ollama uses {context_length}"
+            )
+            ctx = int(context_length)
+        else:
+            notes.append(f"num_ctx {ctx} exceeds the model's trained context {context_length}")
 
     ctx_total = ctx * parallel
-    batch = min(ctx_total, batch_opt)
+    # GraphSize(NumCtx, min(NumCtx, NumBatch), ...): the batch is capped by one slot's context.
+    batch = min(ctx, batch_opt)
     bpe = KV_BYTES_PER_ELEMENT[kv_type]
 
+    cross_layers = set()
+    if arch == "mllama":
+        cross = meta.get("cross_attention_layers") or []
+        if not isinstance(cross, (list, tuple)):
+            raise VramError(field + ".cross_attention_layers", "must be a list of layer numbers")
+        cross_layers = {_int(n, field + ".cross_attention_layers", minimum=0) for n in cross}
     kv = []
     for i in range(blocks):
         if heads_l[i] > 0 and heads_kv_l[i] > 0:
@@ -332,55 +400,34 @@ def estimate_llm(
             if arch == "gemma3" and (i + 1) % GEMMA3_GLOBAL_LAYER_EVERY != 0:
                 window = _int(meta.get("sliding_window"), field + ".sliding_window", minimum=1)
                 tokens = parallel * window + batch
-            kv.append(tokens * (key_len + value_len) * heads_kv_l[i] * bpe)
+            elif arch in ("gptoss", "gpt-oss") and i % 2 == 0:
+                tokens = parallel * GPTOSS_SLIDING_TOKENS + batch
+            layer_kv = tokens * (key_len + value_len) * heads_kv_l[i] * bpe
+            if i in cross_layers:
+                # Cross-attention layers hold the image tokens in f32: 1601 tokens x 4 tiles.
+                layer_kv = heads_kv * (key_len + value_len) * 4 * MLLAMA_VISION_TOKENS * MLLAMA_TILES
+            kv.append(layer_kv)
         else:
             # Recurrent layers without SSM metadata: nothing to add here.
             kv.append(0.0)
     kv_total = sum(kv)
 
-    head_dim = emb // heads
-    if arch in ("llama", "llama4", "mistral"):
-        graph_full = max(4 * batch * (1 + 4 * emb + ctx_total * (1 + heads)), 4 * batch * (emb + vocab))
-        graph_partial = 4 * batch * emb + max(
-            4 * batch * (1 + emb + max(ctx_total, emb))
-            + emb * emb * 9 / 16
-            + 4 * ctx_total * (batch * heads + head_dim * heads_kv),
-            4 * batch * (emb + vocab) + emb * vocab * 105 / 128,
-        )
-    elif arch == "qwen2":
-        graph_full = max(4 * batch * (emb + vocab), 4 * batch * (1 + 2 * emb + ctx_total + ctx_total * heads))
-        graph_partial = max(
-            4 * batch * (emb + vocab) + emb * vocab * 105 / 128,
-            4 * (batch * (1 + 2 * emb + ctx_total * (1 + heads)) + emb * (1 + ctx_total)),
-        )
-    elif arch in ("gemma", "gemma2", "gemma3"):
-        graph_full = max(
-            4 * batch * (emb + vocab),
-            4 * batch * (2 + ctx_total + ctx_total * heads + 2 * emb + 2 * key_len * heads),
-        )
-        graph_partial = max(
-            4 * emb * batch + emb * vocab * 105 / 128 + 4 * vocab * batch,
-            4 * batch * (2 * emb + 1 + 2 * key_len * heads + ctx_total + ctx_total * heads)
-            + 4 * key_len * ctx_total * 8
-            + emb * key_len * heads * 9 / 16,
-        )
-    else:
+    graph_partial, graph_full = _graph_size(arch, emb, heads, heads_kv, key_len, vocab, ctx_total, batch, kv_total)
+    if arch in ("gptoss", "gpt-oss"):
+        gqa = heads // max(min(h for h in heads_kv_l if h > 0), 1)
+        graph_partial = 2 * gqa * kv_total / 6
+        if fa:
+            graph_partial = (4 * parallel + (ctx_total >> 10) + 110) * MIB
+        graph_full = graph_partial
+    if graph_partial == 0:
         # memory.go fallback for architectures GraphSize does not know.
         gqa = heads // max(min(h for h in heads_kv_l if h > 0), 1)
         graph_partial = gqa * kv_total / 6
+    if graph_full == 0:
         graph_full = graph_partial
 
-    projector_graph = 0.0
-    vision = meta.get("vision")
-    if isinstance(vision, dict):
-        vfield = field + ".vision"
-        image = _int(vision.get("image_size"), vfield + ".image_size", 1)
-        patch = _int(vision.get("patch_size"), vfield + ".patch_size", 1)
-        channels = _int(vision.get("num_channels", 3), vfield + ".num_channels", 1)
-        v_emb = _int(vision.get("embedding_length"), vfield + ".embedding_length", 1)
-        v_heads = _int(vision.get("head_count"), vfield + ".head_count", 1)
-        patches = (image // patch) ** 2
-        projector_graph = 4 * (image * image * channels + v_emb * patch + patches * patches * v_heads)
+    vision_graph, vision_weights = _vision(meta, arch, field)
+    projector = _int(meta.get("projector_bytes") or 0, field + ".projector_bytes", minimum=0)
 
     quant = normalize_quantization(meta.get("quantization"), field + ".quantization")
     embd_type, out_type = _FILE_TYPE_TENSOR_TYPES.get(quant, (None, None))
@@ -390,37 +437,48 @@ def estimate_llm(
     # token_embd stays in system RAM when a separate output tensor exists
     # (only then); unknown -> keep it in, the safe direction.
     token_embd = _tensor_bytes(vocab_emb, embd_type) if (embd_type and tied is False) else 0.0
-    weights = size_bytes - token_embd
+    weights = size_bytes - token_embd - vision_weights
     if weights <= 0:
-        raise VramError(field + ".size_bytes", "is smaller than the token embedding implied by the shape")
+        raise VramError(field + ".size_bytes", "is smaller than the token embedding and vision weights it holds")
     output = _tensor_bytes(vocab_emb, out_type) if out_type else 0.0
     # The output tensor's type is inferred from the file type; a guess must
     # not leave the repeating layers with nothing (tiny models, odd quants).
     output = min(output, weights / 2)
     layer_weights = (weights - output) / blocks
     layer_buffer = layer_weights + kv[0]
+    # memoryLastLayer: output (or tied token_embd) + the vision tower and its
+    # graph when they live in the model blob (Ollama engine models).
+    last_layer = output + vision_weights + vision_graph
 
-    total = weights + kv_total + graph_full + OLLAMA_MINIMUM_MIB * MIB + layer_buffer + projector_graph
-    return {
+    layers_mib = [(layer_weights + k) / MIB for k in kv]
+    total = OLLAMA_MINIMUM_MIB * MIB + layer_buffer + projector + sum(layer_weights + k for k in kv) + last_layer
+    total_full = total + graph_full
+    est = {
         "name": str(meta.get("name") or arch),
         "kind": "llm",
         "architecture": arch,
         "quantization": quant,
-        "total_mib": _mib(total),
-        # What `ollama ps` shows as SIZE when only some layers fit: the same
-        # parts with the partial-offload graph.
-        "total_partial_mib": _mib(total - graph_full + graph_partial),
-        "weights_mib": _mib(weights),
+        # memory.required.full when the whole model sits on one GPU (ollama ps SIZE).
+        "total_mib": _mib(total_full),
+        # The same when only some layers fit: Ollama then counts the partial-offload graph.
+        "total_partial_mib": _mib(total + graph_partial),
+        # Free memory one GPU needs before Ollama loads every layer on it: each
+        # layer is checked against the larger of the two graphs (llm/memory.go).
+        "fit_mib": _mib(total + max(graph_full, graph_partial)) + 1,
+        "weights_mib": _mib(weights + vision_weights + projector),
         "kv_cache_mib": _mib(kv_total),
         "graph_mib": _mib(graph_full),
         "graph_partial_mib": _mib(graph_partial),
-        "projector_graph_mib": _mib(projector_graph),
+        "projector_weights_mib": _mib(vision_weights + projector),
+        "projector_graph_mib": _mib(vision_graph),
         "overhead_mib": OLLAMA_MINIMUM_MIB + _mib(layer_buffer),
         "minimum_mib": OLLAMA_MINIMUM_MIB,
         "layer_buffer_mib": _mib(layer_buffer),
         "block_count": blocks,
-        "layer_mib": [round((layer_weights + k) / MIB, 3) for k in kv],
+        "layer_mib": [round(size, 3) for size in layers_mib],
         "output_mib": round(output / MIB, 3),
+        "last_layer_mib": round(last_layer / MIB, 3),
+        "gpu0_mib": round(projector / MIB, 3),
         "num_ctx": ctx,
         "num_parallel": parallel,
         "kv_cache_type": kv_type,
@@ -428,79 +486,256 @@ def estimate_llm(
         "flash_attention_supported": fa_supported,
         "notes": notes,
     }
+    # Exact (unrounded) parts for ollama_layout; not part of the documented output.
+    est["_parts"] = {
+        "layers": layers_mib,
+        "last": last_layer / MIB,
+        "gpu0": projector / MIB,
+        "buffer": layer_buffer / MIB,
+        "graph_full": graph_full / MIB,
+        "graph_partial": graph_partial / MIB,
+    }
+    return est
+
+
+def _graph_size(arch, emb, heads, heads_kv, key_len, vocab, ctx, batch, kv_total):
+    """GraphSize() in fs/ggml/ggml.go (v0.12.10): (partial, full) bytes; (0, 0) when unknown."""
+    head_dim = emb // heads
+    if arch in ("llama", "llama4", "mistral"):
+        full = max(4 * batch * (1 + 4 * emb + ctx * (1 + heads)), 4 * batch * (emb + vocab))
+        partial = 4 * batch * emb + max(
+            4 * batch * (1 + emb + max(ctx, emb))
+            + emb * emb * 9 / 16
+            + 4 * ctx * (batch * heads + head_dim * heads_kv),
+            4 * batch * (emb + vocab) + emb * vocab * 105 / 128,
+        )
+        return partial, full
+    if arch == "mllama":
+        full = max(4 * batch * (2 + 3 * emb + key_len * heads + ctx * (1 + heads)), 4 * batch * (emb + vocab))
+        # rope_freqs is not in the GGUF header; its 64 elements are noise here.
+        partial = max(
+            4 * (batch * (2 * emb + 1 + ctx * (1 + heads) + key_len * heads) + key_len * ctx * heads_kv),
+            4 * batch * (emb + vocab) + emb * vocab * 105 / 128,
+        )
+        return partial, full
+    if arch in ("gemma", "gemma2", "gemma3", "gemma3n"):
+        full = max(
+            4 * batch * (emb + vocab),
+            4 * batch * (2 + ctx + ctx * heads + 2 * emb + 2 * key_len * heads),
+        )
+        partial = max(
+            4 * emb * batch + emb * vocab * 105 / 128 + 4 * vocab * batch,
+            4 * batch * (2 * emb + 1 + 2 * key_len * heads + ctx + ctx * heads)
+            + 4 * key_len * ctx * 8
+            + emb * key_len * heads * 9 / 16,
+        )
+        if arch == "gemma3n":
+            return partial * 4, full * 4
+        return partial, full
+    if arch == "command-r":
+        full = max(4 * batch * (emb + vocab), 4 * batch * (2 + 4 * emb + ctx * (1 + heads)))
+        partial = max(
+            4 * batch * (emb + vocab) + emb * vocab * 105 / 128,
+            4 * batch * (1 + 2 * emb + ctx * (1 + heads)) + 4 * emb * ctx + emb * emb * 9 / 16,
+        )
+        return partial, full
+    if arch == "qwen2":
+        full = max(4 * batch * (emb + vocab), 4 * batch * (1 + 2 * emb + ctx + ctx * heads))
+        partial = max(
+            4 * batch * (emb + vocab) + emb * vocab * 105 / 128,
+            4 * (batch * (1 + 2 * emb + ctx * (1 + heads)) + emb * (1 + ctx)),
+        )
+        return partial, full
+    if arch == "phi2":
+        full = max(4 * batch * (emb + vocab), 4 * batch * (1 + 4 * emb + ctx + ctx * heads))
+        partial = max(
+            4 * batch * (2 * emb + vocab) + emb * vocab * 105 / 128,
+            4 * batch * (2 + 3 * emb + ctx + ctx * heads),
+        )
+        return partial, full
+    if arch == "stablelm":
+        full = 4 * batch * (ctx * (1 + heads) + 3 * emb + 2)
+        return max(4 * batch * (vocab + 2 * emb), full), full
+    if arch == "deepseek2":
+        full = max(
+            4 * batch * (3 * emb + vocab),
+            4 * batch * (3 * emb + 2 + ctx * (1 + heads_kv) + 2 * key_len * heads_kv),
+        )
+        partial = max(
+            4 * batch * (3 * emb + vocab) + emb * vocab * 105 / 128,
+            4 * batch * (2 * emb + 1 + 2 * key_len * heads_kv + ctx + ctx * heads_kv)
+            + 4 * key_len * ctx * heads_kv
+            + emb * key_len * heads_kv * 9 / 16,
+        )
+        return partial, full
+    return 0, 0
+
+
+def _vision(meta, arch, field):
+    """VisionGraphSize() (fs/ggml/ggml.go v0.12.10): (graph bytes, in-blob vision weights bytes)."""
+    vision = meta.get("vision")
+    if vision is None:
+        return 0.0, 0.0
+    vfield = field + ".vision"
+    if not isinstance(vision, dict):
+        raise VramError(vfield, "must be a dict of the vision.* GGUF keys")
+    weights = _int(vision.get("weights_bytes") or 0, vfield + ".weights_bytes", minimum=0)
+    image = _int(vision.get("image_size"), vfield + ".image_size", 1)
+    patch = _int(vision.get("patch_size"), vfield + ".patch_size", 1)
+    channels = _int(vision.get("num_channels", 3), vfield + ".num_channels", 1)
+    v_emb = _int(vision.get("embedding_length"), vfield + ".embedding_length", 1)
+    v_heads = _int(vision.get("head_count"), vfield + ".head_count", 1)
+    patches = (image // patch) ** 2
+    if _bool(vision.get("class_embd", False), vfield + ".class_embd"):
+        patches += 1
+    if arch == "mllama":
+        tiles = _int(vision.get("max_num_tiles", 4), vfield + ".max_num_tiles", 1)
+        padded = patches + 8 - (patches % 8) % 8
+        graph = 4 * (
+            8
+            + image * image * channels * tiles
+            + v_emb * patches * tiles
+            + 9 * v_emb * padded * tiles
+            + padded * tiles * padded * tiles * v_heads
+        )
+    elif arch in ("gemma3", "mistral3"):
+        graph = 4 * (image * image * channels + v_emb * patch + patches * patches * v_heads)
+    elif arch == "qwen25vl":
+        max_pixels = _int(vision.get("max_pixels", 28 * 28 * 1280), vfield + ".max_pixels", 1)
+        n = max_pixels // (patch * patch)
+        graph = 4 * (max_pixels * channels * 2 + n * channels * patch * patch + n * n * v_heads + v_emb * n)
+    else:
+        graph = 0
+    return float(graph), float(weights)
+
+
+def ollama_layout(estimate, rooms):
+    """estimateGPULayers() of llm/memory.go (v0.12.10) over GPUs with the given free MiB.
+
+    ``rooms`` is a list of (key, free_mib) in the order Ollama tries them (it
+    sorts by free memory, largest first). Layers go from the top (n-1) down,
+    round-robin over the GPUs that still have room (``gpusWithSpace[i%j]``);
+    every GPU that takes layers pays its own minimum, one-layer buffer and
+    graph; the first also holds a separate projector file. Returns a dict:
+    allocations (MiB per key, like memory.required.allocations), layers per
+    key (layers.split, the output layer counted), offload (layers.offload),
+    overflow_mib (what stays in system RAM), total_mib (memory.required.full)
+    and fully_loaded.
+    """
+    parts = estimate["_parts"] if "_parts" in estimate else _parts_from_rounded(estimate)
+    layers = parts["layers"]
+    blocks = len(layers)
+    graph_partial = parts["graph_partial"]
+    graph_full = parts["graph_partial"] if len(rooms) > 1 else parts["graph_full"]
+    graph_max = max(graph_partial, graph_full)
+    minimum = estimate["minimum_mib"]
+    buffer = parts["buffer"]
+    gpu0 = parts["gpu0"]
+    alloc, counts, space = {}, {}, []
+    for key, free in rooms:
+        zero = gpu0 if not space else 0.0
+        if free < zero + graph_max + minimum + 2 * buffer:
+            continue
+        space.append((key, free))
+        alloc[key] = minimum + buffer
+        counts[key] = 0
+    overflow = 0.0
+    if space:
+        alloc[space[0][0]] += gpu0
+    else:
+        overflow += gpu0
+    placed = 0
+    for i in range(blocks - 1, -1, -1):
+        size = layers[i]
+        j = len(space)
+        while j > 0:
+            key, free = space[i % j]
+            if free > alloc[key] + graph_max + size:
+                alloc[key] += size
+                counts[key] += 1
+                placed += 1
+                break
+            del space[i % j]
+            j -= 1
+        if not space:
+            overflow += size
+    fully = placed >= blocks
+    last = parts["last"]
+    if last > 0:
+        j = len(space)
+        while j > 0:
+            key, free = space[placed % j]
+            if free > alloc[key] + graph_max + last:
+                alloc[key] += last
+                counts[key] += 1
+                placed += 1
+                break
+            j -= 1
+        if placed < blocks + 1:
+            fully = False
+            overflow += last
+    for key in alloc:
+        if counts[key] > 0:
+            alloc[key] += graph_full if fully else graph_partial
+    used = {key: alloc[key] for key, _free in rooms if counts.get(key)}
+    return {
+        "allocations": {key: math.ceil(mib) for key, mib in used.items()},
+        "layers": {key: counts[key] for key in used},
+        "offload": placed,
+        "layers_model": blocks + 1,
+        "overflow_mib": math.ceil(overflow) if used else estimate["total_mib"],
+        "total_mib": math.ceil(sum(used.values()) + overflow) if used else estimate["total_mib"],
+        "fully_loaded": bool(used) and fully,
+    }
+
+
+def _parts_from_rounded(estimate):
+    """Layout parts for an estimate dict that went through a filter (no _parts)."""
+    return {
+        "layers": list(estimate["layer_mib"]),
+        "last": estimate.get("last_layer_mib", estimate.get("output_mib", 0)),
+        "gpu0": estimate.get("gpu0_mib", 0),
+        "buffer": estimate["layer_buffer_mib"],
+        "graph_full": estimate["graph_mib"],
+        "graph_partial": estimate["graph_partial_mib"],
+    }
 
 
 def llm_partial(estimate, budget_mib):
-    """Split an LLM over one GPU budget the way estimateGPULayers does.
+    """One GPU with ``budget_mib`` free: (on_gpu_mib, on_cpu_mib, layers_on_gpu).
 
-    Returns (on_gpu_mib, on_cpu_mib, layers_on_gpu). With nothing on the GPU
-    the model runs from system RAM: on_cpu is then the full-offload total.
+    layers count the output layer, as Ollama's layers.offload does. With
+    nothing on the GPU the model runs from system RAM: on_cpu is then the
+    full-offload total.
     """
-    if budget_mib >= estimate["total_mib"]:
-        return estimate["total_mib"], 0, estimate["block_count"]
-    fixed = (
-        estimate["minimum_mib"]
-        + estimate["layer_buffer_mib"]
-        + estimate["graph_partial_mib"]
-        + estimate["projector_graph_mib"]
-    )
-    room = budget_mib - fixed
-    placed = 0.0
-    layers = 0
-    # Layers fill from the top (n-1 .. 0), as Ollama does.
-    for size in reversed(estimate["layer_mib"]):
-        if room - placed < size:
-            break
-        placed += size
-        layers += 1
-    if layers == 0:
+    layout = ollama_layout(estimate, [("gpu", budget_mib)])
+    if not layout["allocations"]:
         return 0, estimate["total_mib"], 0
-    on_gpu = fixed + placed
-    rest = sum(estimate["layer_mib"]) - placed + estimate["output_mib"]
-    if layers == estimate["block_count"] and room - placed >= estimate["output_mib"]:
-        on_gpu += estimate["output_mib"]
-        rest -= estimate["output_mib"]
-    return math.ceil(on_gpu), math.ceil(rest), layers
+    return layout["allocations"]["gpu"], layout["overflow_mib"], layout["offload"]
 
 
-def llm_split(estimate, rooms):
-    """Spread an LLM over several GPUs' free MiB the way estimateGPULayers does.
+def llm_split(estimate, rooms, spread=False):
+    """Where Ollama puts an LLM over several GPUs' free MiB.
 
-    ``rooms`` is a list of (key, free_mib). Every GPU that takes layers pays
-    its own 457 MiB minimum, one-layer buffer and graph (Ollama uses the larger
-    of the two graphs once more than one GPU is involved); the first also holds
-    the vision projector's graph. Returns ([(key, mib, layers)], on_cpu_mib).
+    Like pickBestFullFitByLibrary: GPUs sorted by free memory, the fewest
+    that hold every layer; when none do, all of them hold what they can
+    (pickBestPartialFitByLibrary) and the rest stays in system RAM.
+    ``spread`` is OLLAMA_SCHED_SPREAD: always all GPUs.
+    Returns ([(key, mib, layers)], on_cpu_mib).
     """
-    if len(rooms) == 1:
-        key, room = rooms[0]
-        on_gpu, on_cpu, layers = llm_partial(estimate, room)
-        return ([(key, on_gpu, layers)] if layers else []), on_cpu
-    graph = max(estimate["graph_partial_mib"], estimate["graph_mib"])
-    smallest = min(estimate["layer_mib"])
-    alloc, left, counts = {}, {}, {}
-    for pos, (key, room) in enumerate(rooms):
-        fixed = estimate["minimum_mib"] + estimate["layer_buffer_mib"] + graph
-        if pos == 0:
-            fixed += estimate["projector_graph_mib"]
-        if room - fixed >= smallest:
-            alloc[key], left[key], counts[key] = fixed, room - fixed, 0
-    placed = 0
-    for size in reversed(estimate["layer_mib"]):
-        key = max(left, key=left.get) if left else None
-        if key is None or left[key] < size:
-            break
-        left[key] -= size
-        alloc[key] += size
-        counts[key] += 1
-        placed += 1
-    on_cpu = sum(estimate["layer_mib"][: estimate["block_count"] - placed]) + estimate["output_mib"]
-    if placed == estimate["block_count"]:
-        key = max(left, key=left.get)
-        if left[key] >= estimate["output_mib"]:
-            alloc[key] += estimate["output_mib"]
-            on_cpu = 0
-    split = [(key, math.ceil(alloc[key]), counts[key]) for key, _room in rooms if counts.get(key)]
-    return split, math.ceil(on_cpu)
+    ordered = sorted(rooms, key=lambda r: -r[1])
+    layout = None
+    if not spread:
+        for count in range(1, len(ordered) + 1):
+            layout = ollama_layout(estimate, ordered[:count])
+            if layout["fully_loaded"]:
+                break
+    if spread or not layout or not layout["fully_loaded"]:
+        layout = ollama_layout(estimate, ordered)
+    split = [
+        (key, layout["allocations"][key], layout["layers"][key]) for key, _free in rooms if key in layout["layers"]
+    ]
+    return split, (layout["overflow_mib"] if split else estimate["total_mib"])
 
 
 def resolve_diffusion(workload, field="workload"):
@@ -576,11 +811,16 @@ def estimate_diffusion(workload, field="workload"):
     }
 
 
+def public(est):
+    """The estimate without the unrounded layout parts (what filters and plans show)."""
+    return {key: value for key, value in est.items() if key != "_parts"}
+
+
 def estimate(workload, field="workload", **options):
     """Dispatch on the workload kind; options are the LLM settings."""
     if is_diffusion(workload):
         return estimate_diffusion(workload, field)
-    return estimate_llm(workload, field=field, **options)
+    return public(estimate_llm(workload, field=field, **options))
 
 
 # ---------------------------------------------------------------- planning
@@ -800,7 +1040,10 @@ def _place(llms, diffusion, targets, pins):
         cands = candidates(names)
         if est is not group:
             cands = llm_candidates(cands)
-        chosen = next((k for k in cands if free[k] >= size), None)
+        # An LLM loads whole only where every layer also leaves room for the
+        # larger of its two graphs (llm/memory.go); it then takes total_mib.
+        need = size if est is group else est["fit_mib"]
+        chosen = next((k for k in cands if free[k] >= need), None)
         if chosen is None:
             leftovers.append((names, est, cands))
             continue
@@ -811,7 +1054,7 @@ def _place(llms, diffusion, targets, pins):
         shared_with_llm.add(chosen)
         if chosen in mig:
             ollama_mig[:] = [chosen]
-        placements[names[0]] = ([(chosen, size, est["block_count"])], size, 0, False)
+        placements[names[0]] = ([(chosen, size, est["block_count"] + 1)], size, 0, False)
 
     # What did not fit whole is placed the way it would run anyway (the plan
     # says so and `fits` says whether that is acceptable). ComfyUI first
@@ -1053,7 +1296,7 @@ def _report(
                     {"index": by_key[key]["index"], "uuid": by_key[key]["uuid"], "on_gpu_mib": mib, "layers": layers}
                     for key, mib, layers in split
                 ],
-                "estimate": est,
+                "estimate": public(est),
             }
         )
         for key, _mib, _layers in split:
@@ -1071,7 +1314,8 @@ def _report(
         else:
             cpu.append(est["name"])
             messages.append(
-                f"{est['name']} needs {est['total_mib']} MiB but gets {where}; {on_cpu} MiB run from system RAM"
+                f"{est['name']} needs {est['total_mib']} MiB ({est['fit_mib']} MiB free to load whole: Ollama checks "
+                f"each layer against its larger graph) but gets {where}; {on_cpu} MiB run from system RAM"
             )
         messages.extend("{}: {}".format(est["name"], note) for note in est["notes"])
 
@@ -1178,3 +1422,181 @@ def _comfy_message(group, comfy, mode, gpu):
         f"ComfyUI ({names}) needs {group['normalvram_mib']} MiB (one model at a time) but gets "
         f"{comfy['on_gpu']} MiB on {gpu}: weights stream from system RAM (--{mode})"
     )
+
+
+# ------------------------------------------------------- choosing models
+
+
+# Families a wish may name without listing candidates: every catalog entry
+# whose name starts with "<family>:" (largest first).
+def _family_candidates(family):
+    prefix = family.strip().lower() + ":"
+    names = [name for name in LLM_CATALOG if name.lower().startswith(prefix) or name.lower() == family.strip().lower()]
+    return sorted(names, key=lambda n: -LLM_CATALOG[n]["size_bytes"])
+
+
+def _wishes(wishes):
+    if not isinstance(wishes, list):
+        raise VramError("ollama_models_auto", "must be a list of wishes (a family name or {name, candidates})")
+    out = []
+    for pos, wish in enumerate(wishes):
+        field = f"ollama_models_auto[{pos}]"
+        if isinstance(wish, str):
+            wish = {"name": wish, "family": wish}
+        if not isinstance(wish, dict):
+            raise VramError(field, "must be a family name like qwen2.5-coder or a dict {name, family or candidates}")
+        label = wish.get("name") or wish.get("family")
+        if not isinstance(label, str) or not label:
+            raise VramError(field + ".name", "is required (what the model is for, e.g. chat or coder)")
+        candidates = wish.get("candidates")
+        if candidates is None:
+            family = wish.get("family", label)
+            candidates = _family_candidates(str(family))
+            if not candidates:
+                raise VramError(
+                    field + ".family",
+                    "{!r} names no catalog family (known: {}); list candidates instead".format(
+                        family, ", ".join(sorted({n.split(":")[0] for n in LLM_CATALOG}))
+                    ),
+                )
+        if not isinstance(candidates, list) or not candidates:
+            raise VramError(field + ".candidates", "must be a non-empty list of model names or workload dicts")
+        names = []
+        for cpos, cand in enumerate(candidates):
+            cname = cand if isinstance(cand, str) else (cand.get("name") if isinstance(cand, dict) else None)
+            if not isinstance(cname, str) or not cname:
+                raise VramError(f"{field}.candidates[{cpos}]", "must be a model name or a dict with a name")
+            if isinstance(cand, str):
+                resolve_llm(cand, f"{field}.candidates[{cpos}]")
+            names.append((cname, cand))
+        if wish.get("candidates") is None:
+            names.sort(key=lambda item: -_candidate_size(item[1]))
+        out.append((label, names, field))
+    return out
+
+
+def choose_models(wishes, gpus, workloads=None, reserve_mib=0, allow_cpu_offload=False, **settings):
+    """ollama_models_auto: for each wish, in order, the largest candidate that
+    fits on the GPUs together with what is already chosen and the other
+    ``workloads`` (ComfyUI's pipeline). Candidates are tried largest first
+    (a family's catalog sizes, or the order given). Returns
+    {"models": [{"name", "state"}], "chosen": [...], "messages": [...], "plan": ...}.
+    Without a usable GPU every wish gets its smallest candidate (CPU).
+    """
+    parsed = _wishes(wishes)
+    others = list(workloads or [])
+    targets = gpu_targets(gpus or [], reserve_mib)
+    chosen, messages = [], []
+    for label, names, _field in parsed:
+        if not targets:
+            name, cand = names[-1]
+            chosen.append({"wish": label, "model": name, "workload": cand})
+            messages.append(f"{label}: {name} (no usable GPU: the smallest candidate, it runs on the CPU)")
+            continue
+        listed = [name for name, _cand in names if name in {_wl_name(o) for o in others}]
+        if listed:
+            messages.append(f"{label}: {listed[0]} is already in the model set; nothing added")
+            continue
+        picked = None
+        for name, cand in names:
+            trial = [c["workload"] for c in chosen] + [cand] + others
+            result = plan(trial, gpus, reserve_mib=reserve_mib, allow_cpu_offload=False, **settings)
+            if result["fully_on_gpu"]:
+                picked = (name, cand, result)
+                break
+            mine = next(p for p in result["placements"] if p["name"] == name)
+            beside = ", ".join([c["model"] for c in chosen] + [_wl_name(o) for o in others]) or "nothing else"
+            messages.append(
+                f"{label}: {name} ({mine['total_mib']} MiB) does not fit next to {beside}: "
+                f"{', '.join(result['cpu_offload'])} would run partly from system RAM"
+            )
+        if picked is None:
+            if allow_cpu_offload:
+                name, cand = names[-1]
+                chosen.append({"wish": label, "model": name, "workload": cand})
+                messages.append(f"{label}: nothing fits whole; {name}, the smallest, runs partly from system RAM")
+            else:
+                messages.append(f"{label}: no candidate fits on the GPUs; skipped (set allow_cpu_offload to take one)")
+            continue
+        name, cand, result = picked
+        mine = next(p for p in result["placements"] if p["name"] == name)
+        chosen.append({"wish": label, "model": name, "workload": cand, "total_mib": mine["total_mib"]})
+        messages.append(f"{label}: {name} ({mine['total_mib']} MiB), the largest candidate that fits")
+    final = plan(
+        [c["workload"] for c in chosen] + others,
+        gpus,
+        reserve_mib=reserve_mib,
+        allow_cpu_offload=allow_cpu_offload or not targets,
+        **settings,
+    )
+    models = []
+    for item in chosen:
+        entry = {"name": item["model"], "state": "present"}
+        if isinstance(item["workload"], dict):
+            entry["vram"] = {k: v for k, v in item["workload"].items() if k != "name"}
+        models.append(entry)
+    return {
+        "models": models,
+        "chosen": [{k: v for k, v in c.items() if k != "workload"} for c in chosen],
+        "messages": messages,
+        "plan": final,
+    }
+
+
+def _candidate_size(cand):
+    return LLM_CATALOG[cand]["size_bytes"] if isinstance(cand, str) and cand in LLM_CATALOG else 0
+
+
+def _wl_name(workload):
+    if isinstance(workload, str):
+        return workload
+    if isinstance(workload, dict):
+        return str(workload.get("name") or workload.get("model"))
+    return str(workload)
+
+
+def models_from_api(models, show_results, tags):
+    """ollama_models with a ``vram`` entry for each model a running Ollama described.
+
+    ``show_results`` are the registered results of POST /api/show (``item`` is
+    the model name, ``json`` the answer), ``tags`` the answer of GET /api/tags
+    (its ``size`` is the bytes of the model). A model that already has a
+    ``vram`` entry, or whose answer is missing or not 200, is left as it is.
+    """
+    if not isinstance(models, list):
+        raise VramError("ollama_models", "must be a list of {name, state} dicts")
+    sizes = {}
+    for entry in (tags or {}).get("models") or []:
+        if isinstance(entry, dict) and entry.get("name"):
+            sizes[entry["name"]] = entry.get("size")
+    shown = {}
+    for result in show_results or []:
+        if not isinstance(result, dict) or result.get("status") != 200:
+            continue
+        answer = result.get("json")
+        if isinstance(answer, dict) and isinstance(answer.get("model_info"), dict):
+            shown[result.get("item")] = answer
+    out = []
+    for model in models:
+        name = model.get("name") if isinstance(model, dict) else None
+        if name in shown and sizes.get(name) and not model.get("vram") and _complete(shown[name]["model_info"]):
+            answer = shown[name]
+            vram = {"model_info": answer["model_info"], "size_bytes": sizes[name]}
+            tensors = answer.get("tensors")
+            if isinstance(tensors, list) and tensors:
+                # A separate output tensor keeps token_embd off the GPU.
+                vram["tied_embeddings"] = not any(
+                    isinstance(t, dict) and t.get("name") == "output.weight" for t in tensors
+                )
+            model = dict(model, vram=vram)
+        out.append(model)
+    return out
+
+
+def _complete(model_info):
+    """Whether /api/show gave what the estimate needs (else the model stays uncounted, with the notice)."""
+    try:
+        flat = from_model_info(model_info)
+    except VramError:
+        return False
+    return all(flat.get(key) not in (None, "") for key in _REQUIRED_LLM_KEYS if key != "size_bytes")

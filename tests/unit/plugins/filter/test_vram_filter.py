@@ -9,14 +9,18 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.homelab.ai_stack.plugins.filter import vram
-from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import DIFFUSION_CATALOG, LLM_CATALOG
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import (
+    DIFFUSION_CATALOG,
+    LLM_ALIASES,
+    LLM_CATALOG,
+)
 
 GPU = {"index": 0, "vendor": "nvidia", "name": "RTX 3060", "uuid": "GPU-1", "memory_total_mib": 12288}
 
 
-def test_filter_module_exports_the_three_filters():
+def test_filter_module_exports_the_vram_filters():
     filters = vram.FilterModule().filters()
-    assert sorted(filters) == ["vram_catalog", "vram_estimate", "vram_plan"]
+    assert sorted(filters) == ["vram_catalog", "vram_estimate", "vram_models_auto", "vram_models_from_api", "vram_plan"]
     assert filters["vram_plan"] is vram.vram_plan
 
 
@@ -71,7 +75,8 @@ def test_bad_input_raises_filter_error_naming_the_field(call, text):
 
 def test_vram_catalog_entries_cite_their_sources():
     whole = vram.vram_catalog("")
-    assert set(whole["llm"]) == set(LLM_CATALOG)
+    # Every entry, plus family names and :latest tags as the tag Ollama pulls.
+    assert set(whole["llm"]) == set(LLM_CATALOG) | set(LLM_ALIASES)
     assert set(whole["diffusion"]) == set(DIFFUSION_CATALOG)
     for name, entry in LLM_CATALOG.items():
         assert entry["sources"]["shape"] and entry["sources"]["size"], name
@@ -117,3 +122,21 @@ def test_inputs_are_copied_to_plain_values_without_deepcopy():
     assert plain[0].__class__ is str
     assert plain[1].__class__ is dict
     assert plain[1]["name"].__class__ is str
+
+
+def test_vram_estimate_output_has_no_internal_parts():
+    assert "_parts" not in vram.vram_estimate("gemma3:12b")
+
+
+def test_vram_models_auto_wraps_errors_with_the_filter_name():
+    with pytest.raises(AnsibleFilterError, match=r"vram_models_auto: ollama_models_auto\[0\].family"):
+        vram.vram_models_auto(["no-such-family"], [])
+    result = vram.vram_models_auto(["nomic-embed-text"], [])
+    assert result["models"] == [{"name": "nomic-embed-text", "state": "present"}]
+
+
+def test_vram_catalog_lists_family_names_as_their_default_tag():
+    entry = vram.vram_catalog("phi4")
+    assert entry["alias_of"] == "phi4:14b"
+    assert entry["size_bytes"] == LLM_CATALOG["phi4:14b"]["size_bytes"]
+    assert "phi4" in vram.vram_catalog()["llm"]
