@@ -65,6 +65,7 @@ phase_docs() {
 
 phase_build() {
   run_phase galaxy-build-install 300 bash tests/sanity/test_build.sh
+  run_phase galaxy-importer 900 bash tests/sanity/galaxy_importer.sh
 }
 
 phase_molecule() {
