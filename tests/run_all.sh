@@ -12,6 +12,8 @@ export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 MOLECULE_NO_LOG=false
 
+bash tests/collection_link.sh
+
 logdir=${TEST_LOG_DIR:-$PWD/tests/output/logs}
 mkdir -p "$logdir"
 start_all=$SECONDS
