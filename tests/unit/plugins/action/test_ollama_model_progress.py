@@ -82,7 +82,8 @@ def test_slow_pull_prints_progress_then_summary(tmp_path, slow_server):
     out, _took = play(tmp_path, url, ["qwen2.5:0.5b", "no-such-model:1b"])
     lines = [line for line in out.splitlines() if "ollama pull qwen2.5:0.5b" in line]
     progress = [line for line in lines if re.search(r": \d+% [\d.]+ [kMG]?B of 397\.8 MB, [\d.]+ [kMG]?B/s, ", line)]
-    # Steady lines while it runs (about 14 s at one a second; a poll costs a module run or two), each with percent, bytes, speed, time left.
+    # Steady lines while it runs (about 14 s at one a second; a poll costs a module run
+    # or two), each with percent, bytes, speed and time left.
     assert len(progress) >= 3, out
     assert any("left" in line for line in progress), out
     percents = [int(re.search(r": (\d+)% ", line).group(1)) for line in progress]
