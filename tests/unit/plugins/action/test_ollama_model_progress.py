@@ -95,7 +95,7 @@ def test_slow_pull_prints_progress_then_summary(tmp_path, slow_server):
     assert sorted(f"{m}:{t}" for m, t, _man, _mt in srv.state.installed()) == ["qwen2.5:0.5b"]
 
     # A re-run pulls nothing and prints no progress.
-    again, _ = play(tmp_path, url, ["qwen2.5:0.5b"])
+    again, _took = play(tmp_path, url, ["qwen2.5:0.5b"])
     assert "ollama pull" not in again, again
     assert "SUMMARY pulled 0, skipped 1, failed 0; 0 B in 0s" in again
 

@@ -41,7 +41,7 @@ def test_progress_over_layers_speed_and_time_left():
 def test_speed_uses_the_recent_window_so_a_stall_shows():
     clock = Clock()
     p = PullProgress("m", clock=clock, window=20)
-    for _ in range(10):
+    for _step in range(10):
         clock.t += 5
         p.update({"digest": "d", "total": 10**9, "completed": p.completed + 10**7})
     clock.t += 60  # nothing arrives for a minute
