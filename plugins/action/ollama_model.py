@@ -69,6 +69,8 @@ class ActionModule(ActionBase):
         )
         if plain:
             result.update(self._module(task_vars, args, wrap_async=bool(self._task.async_val)))
+            if not self._task.async_val:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
 
         first = self._module(task_vars, dict(args, defer_pull=True))
