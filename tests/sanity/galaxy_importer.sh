@@ -69,14 +69,25 @@ tmp_root_dir = ${work}
 log_level_main = INFO
 CFG
 
+run_import() {
+    rc=0
+    (
+        cd "${work}"
+        # The importer finds ansible-lint and ansible-doc on PATH: its own, never the project's.
+        PATH="${VENV}/bin:${PATH}" GALAXY_IMPORTER_CONFIG="${work}/galaxy-importer.cfg" \
+            "${VENV}/bin/python" -m galaxy_importer.main "${tarball}"
+    ) >"${work}/import.log" 2>&1 || rc=$?
+}
 start=$(date +%s)
-rc=0
-(
-    cd "${work}"
-    # The importer finds ansible-lint and ansible-doc on PATH: its own, never the project's.
-    PATH="${VENV}/bin:${PATH}" GALAXY_IMPORTER_CONFIG="${work}/galaxy-importer.cfg" \
-        "${VENV}/bin/python" -m galaxy_importer.main "${tarball}"
-) >"${work}/import.log" 2>&1 || rc=$?
+run_import
+# The importer gives ansible-lint a fixed 180 s. On a loaded machine (people and CI share
+# two cores) that is the load, not a finding: try once more (ansible-lint's cache is warm
+# then); a second timeout fails.
+if grep -q 'Timeout on call to ansible-lint' "${work}/import.log"; then
+    echo "== ansible-lint hit the importer's 180 s timeout after $(($(date +%s) - start))s; once more"
+    start=$(date +%s)
+    run_import
+fi
 cat "${work}/import.log"
 echo "== galaxy-importer exited ${rc} after $(($(date +%s) - start))s"
 
