@@ -185,7 +185,8 @@ lay_out_git_tree() {
             if [[ -e "${f}" || -L "${f}" ]]; then printf '%s\0' "${f}"; fi
         done) |
         (cd "${ROOT}" && tar --null --no-recursion -T - -cf -) | tar -xf - -C "${dest}"
-    (cd "${dest}" && git init -q && git add -A)
+    # --force: a tracked file that .gitignore matches is still tracked in a CI checkout.
+    (cd "${dest}" && git init -q && git add -A --force)
 }
 
 # Copy the checkout to <tmp>/ansible_collections/homelab/ai_stack, leaving out what
