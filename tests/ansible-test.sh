@@ -13,13 +13,18 @@
 #                    ansible-test supports, so target-side code is compiled and imported
 #                    on the oldest target Python too)
 #   --keep           keep the temporary collection tree (and its tests/output) for inspection
+#   --shipped        judge only what ships (galaxy.yml build_ignore, minus tests/) instead of
+#                    the whole git tree
 #   sanity|units|all which ansible-test commands to run (default: all)
 #   -- ARGS          extra arguments for ansible-test (e.g. --test NAME, file paths)
 #
 # What it does, and why:
 # * ansible-test only runs from a tree laid out as ansible_collections/<ns>/<name>. The
-#   checkout is copied to a temporary one, honouring galaxy.yml build_ignore (minus tests/,
-#   which ansible-test needs), so sanity judges what would ship in the tarball.
+#   checkout's git tree (every tracked file and every untracked one git does not ignore, as
+#   they are in the working tree now) is copied to a temporary one with its own .git, as
+#   ansible-test-gh-action checks a collection out: sanity judges the whole repository
+#   (molecule/, tests/, tools/ too), not only what ships. --shipped copies only what the
+#   tarball holds (galaxy.yml build_ignore, minus tests/, which ansible-test needs).
 # * One venv per ansible-core version in .cache/ansible-test/venv-X.Y (pins in
 #   tests/sanity/requirements-X.Y.txt), rebuilt when a pin file changes.
 # * ansible-test bootstraps pip in each sanity venv with a get-pip.py it downloads from a host
@@ -42,7 +47,7 @@ CORES_ALL=(2.17 2.18 2.19)
 SKIP_TESTS=()
 
 usage() {
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -50,6 +55,7 @@ cores=("${CORES_ALL[-1]}")
 commands=(sanity units)
 python_version=""
 keep=false
+shipped=false
 extra=()
 
 while (($#)); do
@@ -63,6 +69,7 @@ while (($#)); do
             python_version="$2"
             shift 2 ;;
         --keep) keep=true; shift ;;
+        --shipped) shipped=true; shift ;;
         sanity | units) commands=("$1"); shift ;;
         all) commands=(sanity units); shift ;;
         -h | --help) usage 0 ;;
@@ -167,6 +174,21 @@ EOF
     done
 }
 
+# Copy the checkout's git tree to <tmp>/ansible_collections/homelab/ai_stack, with a .git of
+# its own so ansible-test lists files the way it does in a CI checkout (git ls-files).
+lay_out_git_tree() {
+    local dest="$1"
+    mkdir -p "${dest}"
+    (cd "${ROOT}" && git ls-files -z --cached --others --exclude-standard) |
+        (cd "${ROOT}" && while IFS= read -r -d '' f; do
+            # Deleted in the working tree but still in the index: not there, not copied.
+            if [[ -e "${f}" || -L "${f}" ]]; then printf '%s\0' "${f}"; fi
+        done) |
+        (cd "${ROOT}" && tar --null --no-recursion -T - -cf -) | tar -xf - -C "${dest}"
+    # --force: a tracked file that .gitignore matches is still tracked in a CI checkout.
+    (cd "${dest}" && git init -q && git add -A --force)
+}
+
 # Copy the checkout to <tmp>/ansible_collections/homelab/ai_stack, leaving out what
 # galaxy.yml build_ignore leaves out of the tarball, except tests/.
 lay_out_collection() {
@@ -220,7 +242,11 @@ run_core() {
     work=$(mktemp -d "${TMPDIR:-/tmp}/ai_stack-ansible-test.XXXXXX")
     WORKDIRS+=("${work}")
     tree="${work}/ansible_collections/homelab/ai_stack"
-    lay_out_collection "${venv}" "${tree}"
+    if [[ "${shipped}" == true ]]; then
+        lay_out_collection "${venv}" "${tree}"
+    else
+        lay_out_git_tree "${tree}"
+    fi
 
     if [[ -n "${python_version}" ]]; then python_args=(--python "${python_version}"); fi
     local skip_args=()

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg"
+bash tests/collection_link.sh
 name=${AI_STACK_DEMO_HOST:-ai-stack-demo}
 export AI_STACK_DEMO_HOST=$name
 inv=inventories/demo/hosts.yml

@@ -45,5 +45,6 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" >"$stamp"
 fi
 
+bash tests/collection_link.sh
 bash tests/images/build.sh all
 log "ready"

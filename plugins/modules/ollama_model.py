@@ -16,6 +16,12 @@ description:
   - A pull that drops half way, or that Ollama reports as a transient failure, is retried; Ollama resumes the
     partial download. A name the registry does not know fails at once with Ollama's own message.
   - Talks to the API over HTTP with the Python standard library; nothing needs installing on the target.
+  - A pull shows its progress while it runs. A module cannot print while it runs, so the collection's action plugin
+    of the same name does it. It asks the module first whether a pull is needed (O(defer_pull)); only then it
+    starts the module as an async job that writes its progress to a file on the target (O(progress_file)), reads
+    that file every O(progress_interval) seconds and prints one line per model (percent, bytes, speed, time
+    left), and one line when the pull ends. A run that pulls nothing costs the one module run it always did.
+  - Check mode, C(--diff), an C(async) task and O(state=absent) run the module once, as before, without progress.
 author:
   - homelab.ai_stack contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -80,6 +86,21 @@ options:
       - Check the TLS certificate of O(api_url) when it is C(https).
     type: bool
     default: true
+  progress_interval:
+    description:
+      - Seconds between two progress lines of a pull. V(0) turns the progress lines off.
+    type: int
+    default: 10
+  defer_pull:
+    description:
+      - Internal, set by the action plugin. When a pull is needed, return C(pull_needed=true) without pulling.
+    type: bool
+    default: false
+  progress_file:
+    description:
+      - Internal, set by the action plugin. File on the target the pull's progress is written to while it runs
+        (JSON, replaced atomically); removed when the module ends.
+    type: path
 notes:
   - The role P(homelab.ai_stack.ollama#role) runs this once per entry of C(ollama_models), against the container's
     address on the Docker network, so the API needs no published port.
@@ -130,6 +151,16 @@ retried_errors:
   type: list
   elements: str
   sample: ["pull llama3.1:8b: connection dropped after 1048576 of 4920734272 bytes (timed out)"]
+pull:
+  description: What the pull moved, for a summary. V(bytes) is the model's size as the pull reported it.
+  returned: when a model was pulled, or a pull failed
+  type: dict
+  sample: {bytes: 4920734272, seconds: 131.4}
+pull_needed:
+  description: With O(defer_pull), true when the model must be pulled (nothing was pulled yet).
+  returned: with O(defer_pull) when a pull is needed
+  type: bool
+  sample: true
 statuses:
   description: The distinct status lines of the successful pull, in order.
   returned: when a model was pulled
@@ -169,6 +200,8 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._ollama import (  # noqa: E402
     OllamaClient,
     OllamaError,
+    ProgressFile,
+    PullProgress,
     find_model,
     normalize_name,
     pull_with_retries,
@@ -208,24 +241,41 @@ def run(module, client):
 
     if state == "present" and entry is None:
         result.update(changed=True, action="pulled")
+        if params["defer_pull"] and not module.check_mode:
+            result.update(changed=False, action="none", pull_needed=True)
+            result["models"] = sorted(m.get("name") or m.get("model") for m in models)
+            return result
         if not module.check_mode:
+            progress = PullProgress(result["model"])
+            tracker = ProgressFile(params["progress_file"], progress) if params["progress_file"] else None
             try:
+                if tracker is not None:
+                    tracker.write()
                 statuses, attempts, errors = pull_with_retries(
                     client,
                     name,
                     retries=params["pull_retries"],
                     delay=params["pull_retry_delay"],
                     insecure=params["insecure"],
+                    progress=tracker or progress,
                 )
             except OllamaError as exc:
+                snap = progress.snapshot()
                 module.fail_json(
                     msg=exc.message,
                     model=result["model"],
                     attempts=getattr(exc, "attempts", 1),
                     retried_errors=getattr(exc, "errors", [])[:-1],
                     version=result["version"],
+                    action="pulled",
+                    pull={"bytes": snap["completed"], "seconds": snap["elapsed"]},
                 )
+            finally:
+                if tracker is not None:
+                    tracker.remove()
+            snap = progress.snapshot()
             result.update(statuses=statuses, attempts=attempts, retried_errors=errors)
+            result["pull"] = {"bytes": snap["total"] or snap["completed"], "seconds": snap["elapsed"]}
             models = client.list_models()
             entry = _present_entry(client, models, name)
             if entry is None:
@@ -260,6 +310,9 @@ def main():
             "pull_retry_delay": {"type": "float", "default": 5.0},
             "insecure": {"type": "bool", "default": False},
             "validate_certs": {"type": "bool", "default": True},
+            "progress_interval": {"type": "int", "default": 10},
+            "defer_pull": {"type": "bool", "default": False},
+            "progress_file": {"type": "path"},
         },
         supports_check_mode=True,
     )

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
 import sys
 
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+subprocess.run(["bash", os.path.join(ROOT, "tests", "collection_link.sh")], check=True)
 sys.path.insert(0, os.path.join(ROOT, ".collections"))
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _vram  # noqa: E402

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Upstream STAND-IN for the services scenario (not Open WebUI, Ollama or
 ComfyUI): answers every GET/POST with JSON naming itself, the path and the
 Host header it got, and answers a websocket upgrade with 101."""
