@@ -113,7 +113,7 @@ def test_signup_policy_holds_after_the_run_and_restarts(kind, server_factory, tm
         overrides["WEBSOCKET_REDIS_URL"] = url + "/1"
     t = f"policy_{'redis' if redis else 'plain'}"
     srv = server_factory(env).start(**overrides)
-    token, role, _ = role_signin_or_signup(srv)
+    token, _role, _ = role_signin_or_signup(srv)
     note(kind, t, "after first account", signup_policy(srv))
     assert signup_policy(srv) is False  # upstream switches sign-up off by itself
     assert role_put_signup_back(srv, token, True) is True
@@ -198,7 +198,11 @@ def test_image_request_reaches_comfyui_with_prompt_and_checkpoint(kind, server_f
             **conf,
             "enabled": True,
             "engine": "comfyui",
-            "comfyui": {**conf["comfyui"], "COMFYUI_WORKFLOW": env["COMFYUI_WORKFLOW"], "COMFYUI_WORKFLOW_NODES": nodes},
+            "comfyui": {
+                **conf["comfyui"],
+                "COMFYUI_WORKFLOW": env["COMFYUI_WORKFLOW"],
+                "COMFYUI_WORKFLOW_NODES": nodes,
+            },
         }
         status, after = srv.call("POST", "/api/v1/images/config/update", want, token=token)
         assert status == 200, after
