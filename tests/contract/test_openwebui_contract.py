@@ -224,6 +224,26 @@ def test_image_request_reaches_comfyui_with_prompt_and_checkpoint(kind, server_f
         assert conf["comfyui"]["COMFYUI_WORKFLOW_NODES"] == [] and conf["engine"] == "comfyui"
 
 
+@pytest.mark.parametrize(
+    ("email", "password", "refused"),
+    [
+        ("admin@home", "pw", "openwebui_admin_email"),
+        ("admin@localhost", "pw", None),
+        ("admin@home.arpa", "p" * 73, "openwebui_admin_password"),
+        ("admin@home.arpa", "é" * 37, "openwebui_admin_password"),
+        ("admin@home.arpa", "é" * 36, None),
+    ],
+)
+def test_preflight_refuses_what_the_server_refuses(tmp_path, email, password, refused):
+    """Item 6: the pre-flight refuses exactly the admin credentials the server refuses (400, 500 above)."""
+    res = render_env(tmp_path, openwebui_admin_email=email, openwebui_admin_password=password, _expect_failure=True)
+    if refused is None:
+        assert res.returncode == 0, res.stdout[-2000:]
+    else:
+        assert res.returncode != 0 and refused in res.stdout, res.stdout[-2000:]
+        assert len(password) < 8 or password not in res.stdout
+
+
 def render_nodes():
     import yaml
     from conftest import REPO
