@@ -11,7 +11,7 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 export DEBIAN_FRONTEND=noninteractive
 
 need_pkgs=()
-for p in docker.io debootstrap iproute2 python3-venv shellcheck git make; do
+for p in docker.io debootstrap iproute2 python3-venv shellcheck git make redis-server; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
