@@ -241,7 +241,7 @@ def test_bad_input(host, run_module, args, message):
 def _sha1_hex(text):
     import hashlib
 
-    return hashlib.sha1(text.encode()).hexdigest()  # noqa: S324 - what a leak would look like
+    return hashlib.sha1(text.encode()).hexdigest()  # what a leak would look like
 
 
 def test_a_secret_file_is_compared_on_the_host_and_no_digest_is_returned(host, run_module):
