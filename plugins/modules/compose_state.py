@@ -380,7 +380,7 @@ def main():
             "project_src": {"type": "path", "required": True},
             "files": {"type": "list", "elements": "str", "default": ["compose.yml", "secrets.env"]},
             "network": {"type": "str"},
-            "secret_files": {"type": "list", "elements": "str", "default": ["secrets.env"]},
+            "secret_files": {"type": "list", "elements": "str", "default": ["secrets.env"], "no_log": False},
             "contents": {"type": "dict", "no_log": True},
             "record": {"type": "bool", "default": False},
             "record_file": {"type": "str", "default": ".deployed.json"},
