@@ -94,6 +94,21 @@ def make_record(files, containers):
     }
 
 
+def public_record(record, secret):
+    """The record as it may be shown: the checksums of the ``secret`` files read ``hidden``.
+
+    An unsalted checksum of a short secret (a password in an env file) can be
+    checked offline against guesses, so it never leaves the host.
+    """
+    if not isinstance(record, dict):
+        return record
+    shown = dict(record)
+    files = record.get("files")
+    if isinstance(files, dict):
+        shown["files"] = {name: "hidden" if name in secret else value for name, value in files.items()}
+    return shown
+
+
 def drift(record, files, containers, image_ids):
     """Why the project is not as the last deploy left it; an empty list means in sync.
 

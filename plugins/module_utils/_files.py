@@ -79,10 +79,16 @@ def differences(found, path, content=None, mode=None, owner=None, group=None, st
     if content is not None:
         if state == "directory":
             raise FilesError("content is for files, not directories")
-        if "checksum" not in entry:
+        if "checksum" in entry:
+            if entry["checksum"] != content_checksum(content):
+                reasons.append("content")
+        elif "content_differs" in entry:
+            # A secret file compared on the host (compose_state's contents):
+            # no checksum of it is returned, only this answer.
+            if entry["content_differs"]:
+                reasons.append("content")
+        else:
             raise FilesError(f"the find result has no checksum for {path}: set get_checksum: true")
-        if entry["checksum"] != content_checksum(content):
-            reasons.append("content")
     if mode is not None and mode_bits(entry.get("mode", "")) != mode_bits(mode):
         reasons.append(f"mode {entry.get('mode')}")
     if owner is not None and entry.get("pw_name") != owner:

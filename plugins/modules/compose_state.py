@@ -26,6 +26,11 @@ description:
     more than one container) gets a warning and no record, so the next run runs C(compose up) again.
   - Containers are found by the C(com.docker.compose.project.working_dir) label compose sets, so the project's
     name does not matter.
+  - No digest of a secret file (O(secret_files)) leaves the host, since an unsalted checksum of a short secret can be
+    checked offline against guesses. Its entry in RV(files) has no C(checksum) and no C(size); give its wanted
+    text in O(contents) (hidden from the output) and the module compares on the host and returns only
+    C(content_differs). The record on the host keeps the checksums (it is root's, mode 0600, next to the secret
+    file itself); RV(recorded) shows them as C(hidden).
 options:
   project_src:
     description: The compose project directory (absolute).
@@ -39,6 +44,19 @@ options:
   network:
     description: A Docker network whose existence RV(network_exists) reports. Omit to skip the lookup.
     type: str
+  secret_files:
+    description:
+      - Names among O(files) whose checksum and size are never returned (see the description).
+    type: list
+    elements: str
+    default: [secrets.env]
+  contents:
+    description:
+      - Name (one of O(files)) -> the text the file should hold. The module compares it with the file on the host
+        and adds C(content_differs) to the file's entry in RV(files) (true when the file is missing from the list,
+        so absent, or holds other bytes). The values are never logged.
+      - The way to compare a secret file, whose checksum is not returned.
+    type: dict
   record:
     description: Write the record of the deploy that is running now (after a successful C(compose up)).
     type: bool
@@ -96,6 +114,8 @@ files:
   description:
     - The directory itself and those of O(files) that exist, as M(ansible.builtin.find) lists them
       (C(path), C(isdir), C(checksum) of files, C(mode), C(pw_name), C(gr_name)).
+    - Files in O(secret_files) have no C(checksum) and no C(size). Files named in O(contents) have
+      C(content_differs).
   returned: always
   type: list
   elements: dict
@@ -111,7 +131,7 @@ containers:
   type: list
   elements: dict
 recorded:
-  description: The record of the last deploy, or null.
+  description: The record of the last deploy, or null. The checksums of O(secret_files) read C(hidden).
   returned: always
   type: dict
 in_sync:
@@ -142,6 +162,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._compose import (
     make_record,
     parse_image_ids,
     parse_inspect,
+    public_record,
 )
 
 
@@ -173,8 +194,14 @@ def _sha1(path):
     return digest.hexdigest()
 
 
-def read_files(project, names):
-    """The directory and the named files, find-style; plus name -> entry of the regular files."""
+def read_files(project, names, secret=(), contents=None):
+    """The directory and the named files, find-style; plus name -> entry of the regular files.
+
+    The entries returned for ``secret`` names carry no checksum and no size
+    (the second value, used for the record, has the checksums of all). For
+    names in ``contents`` the entry says whether the file holds that text.
+    """
+    contents = contents or {}
     entries, files = [], {}
     try:
         st = os.lstat(project)
@@ -191,10 +218,22 @@ def read_files(project, names):
             continue
         entry = _entry(path, st)
         if entry["isreg"]:
-            entry["checksum"] = _sha1(path)
-            files[name] = entry
+            checksum = _sha1(path)
+            files[name] = dict(entry, checksum=checksum)
+            if name in secret:
+                del entry["size"]
+            else:
+                entry["checksum"] = checksum
+            if name in contents:
+                entry["content_differs"] = checksum != hashlib.sha1(_text_bytes(contents[name])).hexdigest()  # nosec B324
+        elif name in contents:
+            entry["content_differs"] = True
         entries.append(entry)
     return True, entries, files
+
+
+def _text_bytes(text):
+    return text if isinstance(text, bytes) else str(text).encode("utf-8")
 
 
 class Docker:
@@ -276,8 +315,13 @@ def run_module(module):
         module.fail_json(msg=f"record_file must be a plain file name, got {record_name!r}")
     if record_name in p["files"]:
         module.fail_json(msg=f"record_file {record_name!r} must not be one of files")
+    contents = p["contents"] or {}
+    unknown = sorted(set(contents) - set(p["files"]))
+    if unknown:
+        module.fail_json(msg=f"contents names files that are not in files: {', '.join(unknown)}")
+    secret = set(p["secret_files"])
 
-    exists, entries, files = read_files(project, p["files"])
+    exists, entries, files = read_files(project, p["files"], secret, contents)
     result = {
         "changed": False,
         "exists": exists,
@@ -319,12 +363,13 @@ def run_module(module):
             result["drift"] = [str(exc)]
             return result
         result["changed"] = write_record(module, record_path, record)
-        result["recorded"] = record
+        result["recorded"] = public_record(record, secret)
         result["drift"] = drift(record, files, containers, docker.image_ids(c["image"] for c in containers))
     else:
-        result["recorded"] = read_record(record_path)
-        images = docker.image_ids(c["image"] for c in containers) if result["recorded"] else {}
-        result["drift"] = drift(result["recorded"], files, containers, images)
+        record = read_record(record_path)
+        result["recorded"] = public_record(record, secret)
+        images = docker.image_ids(c["image"] for c in containers) if record else {}
+        result["drift"] = drift(record, files, containers, images)
     result["in_sync"] = not result["drift"]
     return result
 
@@ -335,6 +380,8 @@ def main():
             "project_src": {"type": "path", "required": True},
             "files": {"type": "list", "elements": "str", "default": ["compose.yml", "secrets.env"]},
             "network": {"type": "str"},
+            "secret_files": {"type": "list", "elements": "str", "default": ["secrets.env"], "no_log": False},
+            "contents": {"type": "dict", "no_log": True},
             "record": {"type": "bool", "default": False},
             "record_file": {"type": "str", "default": ".deployed.json"},
         },

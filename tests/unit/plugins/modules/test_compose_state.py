@@ -135,7 +135,10 @@ def test_files_are_listed_as_find_does(host, run_module):
     assert by_path[str(host.path)]["mode"] == "0750"
     secrets = by_path[str(host.path / "secrets.env")]
     assert secrets["mode"] == "0600"
-    assert "checksum" in secrets
+    # no digest (nor size) of a secret file leaves the host
+    assert "checksum" not in secrets
+    assert "size" not in secrets
+    assert "checksum" in by_path[str(host.path / "compose.yml")]
     # what _common compares with
     assert file_differs(result, str(host.path / "compose.yml"), content="services: {}\n", mode="0640") is (
         by_path[str(host.path / "compose.yml")]["mode"] != "0640"
@@ -233,3 +236,59 @@ def test_bad_input(host, run_module, args, message):
     result = run_module(compose_state.main, {"project_src": str(host.path), **args})
     assert result["rc"] == 1
     assert message in result["msg"]
+
+
+def _sha1_hex(text):
+    import hashlib
+
+    return hashlib.sha1(text.encode()).hexdigest()  # what a leak would look like
+
+
+def test_a_secret_file_is_compared_on_the_host_and_no_digest_is_returned(host, run_module):
+    secret = "FTLCONF_webserver_api_password='correct-horse-battery'\n"
+    (host.path / "secrets.env").write_text(secret)
+    same = run_module(
+        compose_state.main, {"project_src": str(host.path), "contents": {"secrets.env": secret, "compose.yml": "x"}}
+    )
+    by_path = {e["path"]: e for e in same["files"]}
+    entry = by_path[str(host.path / "secrets.env")]
+    assert entry["content_differs"] is False
+    assert by_path[str(host.path / "compose.yml")]["content_differs"] is True
+    # what _common compares with: the filter takes the host's answer
+    assert file_differs(same, str(host.path / "secrets.env"), content=secret, mode="0600") is False
+    other = run_module(
+        compose_state.main, {"project_src": str(host.path), "contents": {"secrets.env": "A='another'\n"}}
+    )
+    assert {e["path"]: e for e in other["files"]}[str(host.path / "secrets.env")]["content_differs"] is True
+    assert file_differs(other, str(host.path / "secrets.env"), content="A='another'\n") is True
+
+    recorded = run_module(compose_state.main, {"project_src": str(host.path), "record": True})
+    assert recorded["recorded"]["files"]["secrets.env"] == "hidden"
+    # the record on the host (root's, 0600) keeps it, so a changed secret is drift
+    on_host = json.loads((host.path / ".deployed.json").read_text())
+    assert on_host["files"]["secrets.env"] == _sha1_hex(secret)
+    read = run_module(compose_state.main, {"project_src": str(host.path), "contents": {"secrets.env": secret}})
+    assert read["in_sync"] is True
+    assert read["recorded"]["files"]["secrets.env"] == "hidden"
+    (host.path / "secrets.env").write_text("FTLCONF_webserver_api_password='changed'\n")
+    changed = run_module(compose_state.main, {"project_src": str(host.path)})
+    assert changed["drift"] == ["secrets.env changed since the last deploy"]
+
+    # nothing in any result holds the secret's digest (or the secret)
+    for result in (same, other, recorded, read, changed):
+        text = json.dumps(result)
+        assert _sha1_hex(secret) not in text
+        assert "correct-horse-battery" not in text
+
+
+def test_a_missing_file_named_in_contents_differs(host, run_module):
+    (host.path / "secrets.env").unlink()
+    result = run_module(compose_state.main, {"project_src": str(host.path), "contents": {"secrets.env": "A='b'\n"}})
+    assert str(host.path / "secrets.env") not in [e["path"] for e in result["files"]]
+    assert file_differs(result, str(host.path / "secrets.env"), content="A='b'\n") is True
+
+
+def test_contents_must_name_files(host, run_module):
+    result = run_module(compose_state.main, {"project_src": str(host.path), "contents": {"other.env": "x"}})
+    assert result["rc"] == 1
+    assert "contents names files that are not in files: other.env" in result["msg"]
