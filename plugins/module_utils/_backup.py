@@ -1,14 +1,14 @@
-# Copyright: homelab.ai_stack contributors
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Plain functions of the backup tool (roles/backup/files/ai_stack_backup.py).
 
-Nothing here runs restic or touches the stack: the tool copies this file next
-to itself, and the unit tests exercise it on recorded inputs.
+Stdlib only, Python >= 3.9: the backup role copies this file next to the tool
+on the target; nothing here runs restic or touches the stack, and the unit
+tests import it through the collection path.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import fnmatch
 import hashlib
@@ -38,14 +38,14 @@ def validate_items(items):
     for item in items:
         name = item.get("name", "")
         if not ITEM_NAME_RE.match(name or ""):
-            raise ConfigError("item name %r: lower-case letters, digits, '-' and '_' only" % (name,))
+            raise ConfigError(f"item name {name!r}: lower-case letters, digits, '-' and '_' only")
         if name in seen:
-            raise ConfigError("item name %r is used twice" % name)
+            raise ConfigError(f"item name {name!r} is used twice")
         seen.add(name)
         if item.get("kind", "dir") not in KINDS:
-            raise ConfigError("item %s: kind %r is not one of %s" % (name, item.get("kind"), ", ".join(KINDS)))
+            raise ConfigError("item {}: kind {!r} is not one of {}".format(name, item.get("kind"), ", ".join(KINDS)))
         if not os.path.isabs(item.get("path", "")):
-            raise ConfigError("item %s: path %r is not absolute" % (name, item.get("path")))
+            raise ConfigError("item {}: path {!r} is not absolute".format(name, item.get("path")))
     return items
 
 
@@ -126,11 +126,11 @@ def ollama_models(manifests_root):
         registry, namespace, model = parts[0], "/".join(parts[1:-1]), parts[-1]
         for tag in filenames:
             if registry == "registry.ollama.ai" and namespace == "library":
-                names.append("%s:%s" % (model, tag))
+                names.append(f"{model}:{tag}")
             elif registry == "registry.ollama.ai":
-                names.append("%s/%s:%s" % (namespace, model, tag))
+                names.append(f"{namespace}/{model}:{tag}")
             else:
-                names.append("%s/%s/%s:%s" % (registry, namespace, model, tag))
+                names.append(f"{registry}/{namespace}/{model}:{tag}")
     return sorted(names)
 
 
@@ -176,9 +176,8 @@ def zfs_source(path, mounts, snapshot):
         if not mountpoint.startswith("/"):
             continue
         mp = mountpoint.rstrip("/") or "/"
-        if path == mp or path.startswith(mp.rstrip("/") + "/"):
-            if best is None or len(mp) > len(best[1]):
-                best = (dataset, mp)
+        if (path == mp or path.startswith(mp.rstrip("/") + "/")) and (best is None or len(mp) > len(best[1])):
+            best = (dataset, mp)
     if best is None:
         return None, path
     rel = os.path.relpath(path, best[1])
@@ -214,9 +213,9 @@ def forget_args(keep):
     for period in ("last", "hourly", "daily", "weekly", "monthly", "yearly"):
         count = int(keep.get(period, 0) or 0)
         if count < 0:
-            raise ConfigError("retention %s: %d is negative" % (period, count))
+            raise ConfigError(f"retention {period}: {count} is negative")
         if count:
-            out.extend(["--keep-%s" % period, str(count)])
+            out.extend([f"--keep-{period}", str(count)])
     if not out:
         raise ConfigError("retention keeps nothing: set at least one of daily, weekly, monthly")
     return out
@@ -246,7 +245,12 @@ def default_items(cfg):
             }
         )
         items.append(
-            {"name": "openwebui-db", "path": root + "/ai/open-webui/data/webui.db", "kind": "sqlite", "stop_on_restore": ["open-webui"]}
+            {
+                "name": "openwebui-db",
+                "path": root + "/ai/open-webui/data/webui.db",
+                "kind": "sqlite",
+                "stop_on_restore": ["open-webui"],
+            }
         )
         items.append({"name": "searxng", "path": root + "/ai/searxng", "kind": "dir", "stop_on_restore": ["searxng"]})
     if on.get("pihole", True):
@@ -262,7 +266,9 @@ def default_items(cfg):
             }
         )
     if on.get("nginx", True):
-        items.append({"name": "nginx", "path": root + "/services/nginx-proxy", "kind": "dir", "stop_on_restore": ["nginx"]})
+        items.append(
+            {"name": "nginx", "path": root + "/services/nginx-proxy", "kind": "dir", "stop_on_restore": ["nginx"]}
+        )
     if on.get("comfyui", True):
         comfy = root + "/ai/comfyui"
         comfy_models = cfg.get("comfyui_models_path") or comfy + "/models"
@@ -277,12 +283,20 @@ def default_items(cfg):
         )
         items.append({"name": "comfyui-nodes", "path": comfy + "/custom_nodes", "kind": "comfyui-nodes"})
         if models and not comfy_models.startswith(comfy + "/"):
-            items.append({"name": "comfyui-models", "path": comfy_models, "kind": "dir", "stop_on_restore": ["comfyui"]})
+            items.append(
+                {"name": "comfyui-models", "path": comfy_models, "kind": "dir", "stop_on_restore": ["comfyui"]}
+            )
     if on.get("ollama", True):
         ollama = root + "/ai/ollama"
         ollama_models = cfg.get("ollama_models_path") or ollama + "/models"
         items.append(
-            {"name": "ollama", "path": ollama, "kind": "dir", "exclude": [] if models else ["models"], "stop_on_restore": ["ollama"]}
+            {
+                "name": "ollama",
+                "path": ollama,
+                "kind": "dir",
+                "exclude": [] if models else ["models"],
+                "stop_on_restore": ["ollama"],
+            }
         )
         items.append({"name": "ollama-models", "path": ollama_models, "kind": "ollama-models"})
         if models and not ollama_models.startswith(ollama + "/"):

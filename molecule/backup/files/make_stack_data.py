@@ -29,7 +29,7 @@ db.execute("PRAGMA journal_mode=WAL")
 db.execute("CREATE TABLE auth (email TEXT, role TEXT)")
 db.execute("CREATE TABLE chat (id INTEGER, title TEXT)")
 db.execute("INSERT INTO auth VALUES ('admin@example.org', 'admin')")
-db.executemany("INSERT INTO chat VALUES (?, ?)", [(i, "chat %d" % i) for i in range(500)])
+db.executemany("INSERT INTO chat VALUES (?, ?)", [(i, f"chat {i}") for i in range(500)])
 db.commit()
 db.close()
 # Pi-hole v6: /etc/pihole owned by the image's pihole user (uid 1000 here).

@@ -23,19 +23,20 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _backup as lib  # noqa: E402  (installed beside this file)
+import _backup as lib
 
 NS_ENV = "AI_STACK_BACKUP_NS"
 
 
 def log(msg):
-    print("ai-stack-backup: %s" % msg, flush=True)
+    print(f"ai-stack-backup: {msg}", flush=True)
 
 
 def run(argv, check=True, **kw):
     result = subprocess.run(argv, text=True, capture_output=True, **kw)
     if check and result.returncode != 0:
-        raise RuntimeError("%s failed (rc=%d): %s" % (" ".join(argv[:3]), result.returncode, result.stderr.strip()[-2000:]))
+        cmd = " ".join(argv[:3])
+        raise RuntimeError(f"{cmd} failed (rc={result.returncode}): {result.stderr.strip()[-2000:]}")
     return result
 
 
@@ -55,7 +56,7 @@ class Tool:
 
     # restic -------------------------------------------------------------
     def restic(self, args, check=True, cwd=None):
-        argv = ["restic"] + list(self.cfg.get("restic_options", [])) + args
+        argv = ["restic", *list(self.cfg.get("restic_options", [])), *args]
         return run(argv, check=check, env=self.env, cwd=cwd)
 
     def init(self):
@@ -65,8 +66,10 @@ class Tool:
             return 0
         # restic 0.14 says "Is there a repository at the following location?" (older: "does not exist").
         err = probe.stderr.lower()
-        if not any(s in err for s in ("does not exist", "is there a repository", "no such file", "unable to open config")):
-            raise RuntimeError("cannot read the repository (not a missing one): %s" % probe.stderr.strip()[-1000:])
+        if not any(
+            s in err for s in ("does not exist", "is there a repository", "no such file", "unable to open config")
+        ):
+            raise RuntimeError(f"cannot read the repository (not a missing one): {probe.stderr.strip()[-1000:]}")
         self.restic(["init"])
         print("created")
         return 0
@@ -97,20 +100,23 @@ class Tool:
         return result.returncode == 0 and result.stdout.strip() == "true"
 
     def exists(self, name):
-        return bool(shutil.which("docker")) and run(["docker", "inspect", "--type", "container", name], check=False).returncode == 0
+        return (
+            bool(shutil.which("docker"))
+            and run(["docker", "inspect", "--type", "container", name], check=False).returncode == 0
+        )
 
     def stop(self, names):
         stopped = []
         for name in names:
             if self.running(name):
-                log("stopping container %s" % name)
+                log(f"stopping container {name}")
                 run(["docker", "stop", "-t", "30", name])
                 stopped.append(name)
         return stopped
 
     def start(self, names):
         for name in names:
-            log("starting container %s" % name)
+            log(f"starting container {name}")
             run(["docker", "start", name])
 
     # backup -----------------------------------------------------------------
@@ -118,7 +124,7 @@ class Tool:
         if os.environ.get(NS_ENV) != "1":
             # Private mount namespace: the view's bind mounts vanish with the process.
             env = dict(os.environ, **{NS_ENV: "1"})
-            argv = ["unshare", "--mount", "--propagation", "private", sys.executable] + sys.argv
+            argv = ["unshare", "--mount", "--propagation", "private", sys.executable, *sys.argv]
             return subprocess.call(argv, env=env)
         started = time.time()
         try:
@@ -136,9 +142,16 @@ class Tool:
         meta_dir = os.path.join(view, lib.MANIFEST_DIR)
         os.makedirs(meta_dir, mode=0o700)
         zfs = self.cfg.get("zfs_datasets") or []
-        snap = "%s_%s" % (self.cfg.get("zfs_snapshot_prefix", "ai-stack-backup"), time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime()))
+        snap = "{}_{}".format(
+            self.cfg.get("zfs_snapshot_prefix", "ai-stack-backup"), time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime())
+        )
         mounts = []
-        manifest = {"created": time.time(), "host": self.cfg.get("host", ""), "zfs_snapshot": snap if zfs else "", "items": {}}
+        manifest = {
+            "created": time.time(),
+            "host": self.cfg.get("host", ""),
+            "zfs_snapshot": snap if zfs else "",
+            "items": {},
+        }
         # Online copies first (they read the live databases).
         for item in self.items:
             if item.get("kind") == "sqlite" and os.path.isfile(item["path"]):
@@ -149,11 +162,11 @@ class Tool:
         stopped = self.stop(stop)
         try:
             if zfs:
-                listing = run(["zfs", "list", "-H", "-o", "name,mountpoint", "-r"] + zfs).stdout
+                listing = run(["zfs", "list", "-H", "-o", "name,mountpoint", "-r", *zfs]).stdout
                 mounts = lib.parse_zfs_list(listing)
                 for ds in zfs:
-                    run(["zfs", "snapshot", "-r", "%s@%s" % (ds, snap)])
-                log("took zfs snapshot %s of %s" % (snap, ", ".join(zfs)))
+                    run(["zfs", "snapshot", "-r", f"{ds}@{snap}"])
+                log("took zfs snapshot {} of {}".format(snap, ", ".join(zfs)))
             for item in self.items:
                 if item.get("copy") and item.get("kind", "dir") == "dir":
                     self.stage(item, view, mounts, snap)
@@ -191,14 +204,14 @@ class Tool:
                         "files": lib.checksum_tree(dest, item.get("exclude", [])),
                     }
                 else:
-                    log("skipping %s: %s does not exist" % (item["name"], source))
+                    log("skipping {}: {} does not exist".format(item["name"], source))
             write_json(os.path.join(meta_dir, lib.MANIFEST_NAME), manifest)
             excludes = []
             for item in self.items:
                 excludes.extend(lib.restic_excludes(item, view))
             tags = ["--tag", self.cfg.get("tag", "ai-stack")]
             result = self.restic(
-                ["backup", "--json", "--host", self.cfg["host"]] + tags + excludes + [lib.MANIFEST_DIR] + names,
+                ["backup", "--json", "--host", self.cfg["host"], *tags, *excludes, lib.MANIFEST_DIR, *names],
                 cwd=view,
             )
             snapshot_id = ""
@@ -209,7 +222,7 @@ class Tool:
                     continue
                 if msg.get("message_type") == "summary":
                     snapshot_id = msg.get("snapshot_id", "")
-            log("snapshot %s of %s" % (snapshot_id[:8], ", ".join(names)))
+            log("snapshot {} of {}".format(snapshot_id[:8], ", ".join(names)))
         finally:
             for item in self.items:
                 dest = os.path.join(view, item["name"])
@@ -217,10 +230,20 @@ class Tool:
                     run(["umount", dest], check=False)
             if zfs:
                 for ds in zfs:
-                    run(["zfs", "destroy", "-r", "%s@%s" % (ds, snap)], check=False)
+                    run(["zfs", "destroy", "-r", f"{ds}@{snap}"], check=False)
         keep = self.cfg.get("keep") or {}
         if keep:
-            self.restic(["forget", "--host", self.cfg["host"], "--tag", self.cfg.get("tag", "ai-stack"), "--prune"] + lib.forget_args(keep))
+            self.restic(
+                [
+                    "forget",
+                    "--host",
+                    self.cfg["host"],
+                    "--tag",
+                    self.cfg.get("tag", "ai-stack"),
+                    "--prune",
+                    *lib.forget_args(keep),
+                ]
+            )
         shutil.rmtree(view, ignore_errors=True)
         return snapshot_id
 
@@ -229,7 +252,7 @@ class Tool:
             return item["path"]
         dataset, path = lib.zfs_source(item["path"], mounts, snap)
         if dataset is not None and not os.path.exists(os.path.dirname(path.rstrip("/"))):
-            raise RuntimeError("zfs snapshot directory %s is not there (snapdir not reachable on %s)" % (path, dataset))
+            raise RuntimeError(f"zfs snapshot directory {path} is not there (snapdir not reachable on {dataset})")
         return path
 
     def stage(self, item, view, mounts, snap):
@@ -258,13 +281,25 @@ class Tool:
         if os.path.isdir(target):
             shutil.rmtree(target)
         os.makedirs(target, mode=0o700)
-        resolved = self.restic(["snapshots", "--json", "--host", self.cfg["host"], "--tag", self.cfg.get("tag", "ai-stack"), "--latest", "1"]
-                               if snapshot == "latest" else ["snapshots", "--json", snapshot]).stdout
+        resolved = self.restic(
+            [
+                "snapshots",
+                "--json",
+                "--host",
+                self.cfg["host"],
+                "--tag",
+                self.cfg.get("tag", "ai-stack"),
+                "--latest",
+                "1",
+            ]
+            if snapshot == "latest"
+            else ["snapshots", "--json", snapshot]
+        ).stdout
         snaps = json.loads(resolved or "[]")
         if not snaps:
-            raise RuntimeError("no snapshot %s of host %s in the repository" % (snapshot, self.cfg["host"]))
+            raise RuntimeError("no snapshot {} of host {} in the repository".format(snapshot, self.cfg["host"]))
         snap_id = snaps[-1]["id"]
-        log("restoring snapshot %s (%s)" % (snap_id[:8], snaps[-1].get("time", "")))
+        log("restoring snapshot {} ({})".format(snap_id[:8], snaps[-1].get("time", "")))
         self.restic(["restore", snap_id, "--target", target, "--verify"])
         with open(os.path.join(target, lib.MANIFEST_DIR, lib.MANIFEST_NAME)) as handle:
             manifest = json.load(handle)
@@ -272,7 +307,11 @@ class Tool:
         names = [n for n in manifest["items"] if (not only or n in only)]
         unknown = [n for n in (only or []) if n not in manifest["items"]]
         if unknown:
-            raise RuntimeError("snapshot %s has no item %s (it has %s)" % (snap_id[:8], ", ".join(unknown), ", ".join(manifest["items"])))
+            raise RuntimeError(
+                "snapshot {} has no item {} (it has {})".format(
+                    snap_id[:8], ", ".join(unknown), ", ".join(manifest["items"])
+                )
+            )
         # Lists are records, not data to put back.
         names = [n for n in names if manifest["items"][n]["kind"] in ("dir", "file", "sqlite")]
         stop = sorted({c for n in names for c in by_name.get(n, {}).get("stop_on_restore", [])})
@@ -308,7 +347,13 @@ class Tool:
                     if manifest["items"][other]["kind"] == "sqlite" and opath.startswith(meta["path"] + "/"):
                         actual.pop(os.path.relpath(opath, meta["path"]), None)
             missing, changed, extra = lib.compare_sums(expected, actual)
-            report["items"][name] = {"path": meta["path"], "files": len(expected), "missing": missing, "changed": changed, "extra": extra}
+            report["items"][name] = {
+                "path": meta["path"],
+                "files": len(expected),
+                "missing": missing,
+                "changed": changed,
+                "extra": extra,
+            }
             if missing or changed:
                 bad.append(name)
         self.start(stopped)
@@ -316,7 +361,7 @@ class Tool:
             shutil.rmtree(target, ignore_errors=True)
         print(json.dumps(report, sort_keys=True))
         if bad:
-            log("restored files differ from the backup in %s" % ", ".join(bad))
+            log("restored files differ from the backup in {}".format(", ".join(bad)))
             return 3
         return 0
 
@@ -345,7 +390,7 @@ def place(src, dest, aside, is_dir):
 
 def sqlite_backup(src, dest):
     """SQLite's online backup: a consistent copy while the application writes."""
-    source = sqlite3.connect("file:%s?mode=ro" % src, uri=True, timeout=30)
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)
     try:
         target = sqlite3.connect(dest)
         try:
@@ -365,7 +410,7 @@ def copy_owner(src, dest):
 def copy_owner_tree(src, dest):
     for dirpath, dirnames, filenames in os.walk(src):
         rel = os.path.relpath(dirpath, src)
-        for name in [""] + dirnames + filenames:
+        for name in ["", *dirnames, *filenames]:
             s = os.path.join(dirpath, name) if name else dirpath
             d = os.path.join(dest, rel, name) if name else os.path.join(dest, rel)
             st = os.lstat(s)
@@ -414,7 +459,7 @@ def main():
         only = [n for n in args.items.split(",") if n]
         return tool.restore(args.snapshot, only, args.keep_restore)
     except (RuntimeError, lib.ConfigError, OSError) as exc:
-        log("error: %s" % exc)
+        log(f"error: {exc}")
         return 1
 
 

@@ -152,7 +152,9 @@ def test_comfyui_nodes_with_their_git_origin(tmp_path):
 
 
 def test_zfs_source_picks_the_deepest_dataset():
-    mounts = b.parse_zfs_list("tank\t/tank\ntank/ai\t/srv/cold-storage/ai\ntank/ai/models\t/srv/cold-storage/ai/models\ntank/vol\t-\n")
+    mounts = b.parse_zfs_list(
+        "tank\t/tank\ntank/ai\t/srv/cold-storage/ai\ntank/ai/models\t/srv/cold-storage/ai/models\ntank/vol\t-\n"
+    )
     assert mounts[-1] == ("tank/vol", "-")
     assert b.zfs_source("/srv/cold-storage/ai/open-webui", mounts, "s1") == (
         "tank/ai",
