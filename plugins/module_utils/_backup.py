@@ -304,3 +304,32 @@ def default_items(cfg):
     if on.get("zabbix_psk", True):
         items.append({"name": "zabbix-psk", "path": "/etc/zabbix/ai-stack.psk", "kind": "file"})
     return validate_items(items + list(cfg.get("extra_items") or []))
+
+
+def clone_plan(mounts, snapshot, root, parent_name="ai-stack-backup-clones"):
+    """Clones that show a snapshot where a snapdir cannot (zfs-fuse has no .zfs).
+
+    mounts: [(dataset, mountpoint)] of the snapshotted datasets. Each one with
+    a real mountpoint becomes a clone <pool>/<parent_name>/<n> of
+    <dataset>@<snapshot>, mounted at <root><mountpoint>, parents first.
+    Returns (parents, [(origin, clone, mountpoint)]).
+    """
+    usable = sorted(
+        ((ds, mp) for ds, mp in mounts if mp.startswith("/")),
+        key=lambda pair: (pair[1].rstrip("/").count("/"), pair[1]),
+    )
+    parents = []
+    clones = []
+    for index, (dataset, mountpoint) in enumerate(usable):
+        parent = "{}/{}".format(dataset.split("/")[0], parent_name)
+        if parent not in parents:
+            parents.append(parent)
+        target = root.rstrip("/") + ("" if mountpoint == "/" else mountpoint.rstrip("/"))
+        clones.append((f"{dataset}@{snapshot}", f"{parent}/{index}", target))
+    return parents, clones
+
+
+def clone_source(path, mounts, root):
+    """Where path shows in the clones of clone_plan: <root><path>, or path itself outside the datasets."""
+    dataset, _ = zfs_source(path, mounts, "-")
+    return path if dataset is None else root.rstrip("/") + path

@@ -25,8 +25,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _backup as lib
 
-NS_ENV = "AI_STACK_BACKUP_NS"
-
 
 def log(msg):
     print(f"ai-stack-backup: {msg}", flush=True)
@@ -41,11 +39,15 @@ def run(argv, check=True, **kw):
 
 
 class Tool:
-    def __init__(self, config):
+    def __init__(self, config, config_path=""):
         self.cfg = config
+        self.config_path = config_path
         self.items = lib.default_items(config)
         self.state_dir = config["state_dir"]
         self.state_file = os.path.join(self.state_dir, "state.json")
+        self.clone_root = ""
+        self.clone_parents = []
+        self.zfs_taken = []
         self.env = dict(os.environ)
         with open(config["env_file"]) as handle:
             for line in handle:
@@ -121,11 +123,6 @@ class Tool:
 
     # backup -----------------------------------------------------------------
     def backup(self):
-        if os.environ.get(NS_ENV) != "1":
-            # Private mount namespace: the view's bind mounts vanish with the process.
-            env = dict(os.environ, **{NS_ENV: "1"})
-            argv = ["unshare", "--mount", "--propagation", "private", sys.executable, *sys.argv]
-            return subprocess.call(argv, env=env)
         started = time.time()
         try:
             snapshot_id = self._backup()
@@ -136,6 +133,25 @@ class Tool:
         return 0
 
     def _backup(self):
+        try:
+            return self._backup_view()
+        finally:
+            self.zfs_cleanup()
+
+    def zfs_cleanup(self):
+        """Destroy the clones and the snapshot this run made (also after a failure)."""
+        for name in [*reversed(self.clone_parents), *reversed(self.zfs_taken)]:
+            # A mount may be busy for a moment after the namespace that held it ended.
+            for _attempt in range(10):
+                result = run(["zfs", "destroy", "-f", "-r", name], check=False)
+                if result.returncode == 0 or run(["zfs", "list", "-t", "all", name], check=False).returncode != 0:
+                    break
+                time.sleep(1)
+            else:
+                log(f"warning: could not destroy {name}: {result.stderr.strip()}")
+        self.clone_parents, self.zfs_taken = [], []
+
+    def _backup_view(self):
         view = os.path.join(self.state_dir, "view")
         if os.path.isdir(view):
             shutil.rmtree(view)
@@ -166,12 +182,15 @@ class Tool:
                 mounts = lib.parse_zfs_list(listing)
                 for ds in zfs:
                     run(["zfs", "snapshot", "-r", f"{ds}@{snap}"])
+                    self.zfs_taken.append(f"{ds}@{snap}")
                 log("took zfs snapshot {} of {}".format(snap, ", ".join(zfs)))
+                self.zfs_views(mounts, snap)
             for item in self.items:
                 if item.get("copy") and item.get("kind", "dir") == "dir":
                     self.stage(item, view, mounts, snap)
         finally:
             self.start(stopped)
+        binds = []
         try:
             names = []
             for item in self.items:
@@ -194,43 +213,23 @@ class Tool:
                     pass  # staged above
                 elif os.path.isdir(source):
                     os.makedirs(dest)
-                    run(["mount", "--bind", source, dest])
-                    run(["mount", "-o", "remount,bind,ro", dest], check=False)
+                    binds.append([source, dest])
                 if os.path.lexists(dest):
                     names.append(item["name"])
-                    manifest["items"][item["name"]] = {
-                        "path": item["path"],
-                        "kind": kind,
-                        "files": lib.checksum_tree(dest, item.get("exclude", [])),
-                    }
+                    manifest["items"][item["name"]] = {"path": item["path"], "kind": kind}
                 else:
                     log("skipping {}: {} does not exist".format(item["name"], source))
-            write_json(os.path.join(meta_dir, lib.MANIFEST_NAME), manifest)
-            excludes = []
-            for item in self.items:
-                excludes.extend(lib.restic_excludes(item, view))
-            tags = ["--tag", self.cfg.get("tag", "ai-stack")]
-            result = self.restic(
-                ["backup", "--json", "--host", self.cfg["host"], *tags, *excludes, lib.MANIFEST_DIR, *names],
-                cwd=view,
-            )
-            snapshot_id = ""
-            for line in result.stdout.splitlines():
-                try:
-                    msg = json.loads(line)
-                except ValueError:
-                    continue
-                if msg.get("message_type") == "summary":
-                    snapshot_id = msg.get("snapshot_id", "")
-            log("snapshot {} of {}".format(snapshot_id[:8], ", ".join(names)))
+            plan = {"view": view, "binds": binds, "names": names, "manifest": manifest}
+            plan_file = os.path.join(self.state_dir, "plan.json")
+            write_json(plan_file, plan)
+            # The bind mounts and restic run in a private mount namespace: the
+            # mounts vanish with that process, whatever happens to it.
+            argv = ["unshare", "--mount", "--propagation", "private", sys.executable, os.path.abspath(__file__)]
+            result = run([*argv, "--config", self.config_path, "_view-backup", plan_file])
+            sys.stdout.write("".join(line + "\n" for line in result.stdout.splitlines() if not line.startswith("{")))
+            snapshot_id = json.loads(result.stdout.splitlines()[-1])["snapshot_id"]
         finally:
-            for item in self.items:
-                dest = os.path.join(view, item["name"])
-                if os.path.ismount(dest):
-                    run(["umount", dest], check=False)
-            if zfs:
-                for ds in zfs:
-                    run(["zfs", "destroy", "-r", f"{ds}@{snap}"], check=False)
+            self.zfs_cleanup()
         keep = self.cfg.get("keep") or {}
         if keep:
             self.restic(
@@ -241,15 +240,68 @@ class Tool:
                     "--tag",
                     self.cfg.get("tag", "ai-stack"),
                     "--prune",
+                    # Not by paths: the item set changes when a service comes or goes.
+                    "--group-by",
+                    "host,tags",
                     *lib.forget_args(keep),
                 ]
             )
         shutil.rmtree(view, ignore_errors=True)
         return snapshot_id
 
+    def view_backup(self, plan_file):
+        """Inside the private mount namespace: bind the items, checksum every file, restic backup."""
+        with open(plan_file) as handle:
+            plan = json.load(handle)
+        view, manifest = plan["view"], plan["manifest"]
+        for source, dest in plan["binds"]:
+            run(["mount", "--bind", source, dest])
+            run(["mount", "-o", "remount,bind,ro", dest], check=False)
+        by_name = {item["name"]: item for item in self.items}
+        for name in plan["names"]:
+            excludes = by_name.get(name, {}).get("exclude", [])
+            manifest["items"][name]["files"] = lib.checksum_tree(os.path.join(view, name), excludes)
+        write_json(os.path.join(view, lib.MANIFEST_DIR, lib.MANIFEST_NAME), manifest)
+        excludes = []
+        for item in self.items:
+            excludes.extend(lib.restic_excludes(item, view))
+        tags = ["--tag", self.cfg.get("tag", "ai-stack")]
+        result = self.restic(
+            ["backup", "--json", "--host", self.cfg["host"], *tags, *excludes, lib.MANIFEST_DIR, *plan["names"]],
+            cwd=view,
+        )
+        snapshot_id = ""
+        for line in result.stdout.splitlines():
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if msg.get("message_type") == "summary":
+                snapshot_id = msg.get("snapshot_id", "")
+        log("snapshot {} of {}".format(snapshot_id[:8], ", ".join(plan["names"])))
+        print(json.dumps({"snapshot_id": snapshot_id}))
+        return 0
+
+    def zfs_views(self, mounts, snap):
+        """Snapdir (.zfs/snapshot) when the platform has one, else read-only clones (zfs-fuse)."""
+        usable = [mp for _ds, mp in mounts if mp.startswith("/")]
+        if not usable or os.path.isdir(os.path.join(usable[0], ".zfs", "snapshot", snap)):
+            return
+        self.clone_root = os.path.join(self.state_dir, "zfs")
+        parents, clones = lib.clone_plan(mounts, snap, self.clone_root)
+        for parent in parents:
+            run(["zfs", "destroy", "-r", parent], check=False)  # a crashed run's leftovers
+            run(["zfs", "create", "-o", "canmount=off", "-o", "mountpoint=none", parent])
+            self.clone_parents.append(parent)
+        for origin, clone, mountpoint in clones:
+            run(["zfs", "clone", "-o", f"mountpoint={mountpoint}", origin, clone])
+        log(f"no .zfs snapshot directory: reading {len(clones)} clone(s) of {snap} below {self.clone_root}")
+
     def source(self, item, mounts, snap):
         if not mounts:
             return item["path"]
+        if self.clone_root:
+            return lib.clone_source(item["path"], mounts, self.clone_root)
         dataset, path = lib.zfs_source(item["path"], mounts, snap)
         if dataset is not None and not os.path.exists(os.path.dirname(path.rstrip("/"))):
             raise RuntimeError(f"zfs snapshot directory {path} is not there (snapdir not reachable on {dataset})")
@@ -275,7 +327,7 @@ class Tool:
         return result.returncode
 
     # restore ------------------------------------------------------------------
-    def restore(self, snapshot, only, keep_restore):
+    def restore(self, snapshot, only, keep_restore, start=True):
         staging = self.cfg["restore_dir"]
         target = os.path.join(staging, "tree")
         if os.path.isdir(target):
@@ -356,7 +408,8 @@ class Tool:
             }
             if missing or changed:
                 bad.append(name)
-        self.start(stopped)
+        if start:
+            self.start(stopped)
         if not keep_restore:
             shutil.rmtree(target, ignore_errors=True)
         print(json.dumps(report, sort_keys=True))
@@ -429,10 +482,15 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("init", "backup", "check", "age", "snapshots"):
         sub.add_parser(name)
+    inner = sub.add_parser("_view-backup", help=argparse.SUPPRESS)
+    inner.add_argument("plan")
     restore = sub.add_parser("restore")
     restore.add_argument("--snapshot", default="latest")
     restore.add_argument("--items", default="", help="comma-separated item names (default: every item)")
     restore.add_argument("--keep-restore", action="store_true", help="keep the restored tree for inspection")
+    restore.add_argument(
+        "--no-start", action="store_true", help="leave the stopped containers stopped (an upgrade rollback)"
+    )
     args = parser.parse_args()
     with open(args.config) as handle:
         config = json.load(handle)
@@ -445,19 +503,21 @@ def main():
             text = "{}"
         print(lib.backup_age(text, time.time()))
         return 0
-    tool = Tool(config)
+    tool = Tool(config, os.path.abspath(args.config))
     try:
         if args.command == "init":
             return tool.init()
         if args.command == "backup":
             return tool.backup()
+        if args.command == "_view-backup":
+            return tool.view_backup(args.plan)
         if args.command == "check":
             return tool.check()
         if args.command == "snapshots":
             print(tool.restic(["snapshots", "--json", "--host", config["host"]]).stdout.strip())
             return 0
         only = [n for n in args.items.split(",") if n]
-        return tool.restore(args.snapshot, only, args.keep_restore)
+        return tool.restore(args.snapshot, only, args.keep_restore, not args.no_start)
     except (RuntimeError, lib.ConfigError, OSError) as exc:
         log(f"error: {exc}")
         return 1

@@ -187,3 +187,15 @@ def test_forget_args():
         b.forget_args({"daily": 0})
     with pytest.raises(b.ConfigError):
         b.forget_args({"daily": -1})
+
+
+def test_clone_plan_mounts_parents_first_below_the_root():
+    mounts = b.parse_zfs_list("tank/storage/ai\t/srv/cold-storage/ai\ntank/storage\t/srv/cold-storage\ntank/vol\t-\n")
+    parents, clones = b.clone_plan(mounts, "s1", "/var/lib/ai-stack/backup/zfs")
+    assert parents == ["tank/ai-stack-backup-clones"]
+    assert clones == [
+        ("tank/storage@s1", "tank/ai-stack-backup-clones/0", "/var/lib/ai-stack/backup/zfs/srv/cold-storage"),
+        ("tank/storage/ai@s1", "tank/ai-stack-backup-clones/1", "/var/lib/ai-stack/backup/zfs/srv/cold-storage/ai"),
+    ]
+    assert b.clone_source("/srv/cold-storage/ai/open-webui", mounts, "/z") == "/z/srv/cold-storage/ai/open-webui"
+    assert b.clone_source("/etc/zabbix/ai-stack.psk", mounts, "/z") == "/etc/zabbix/ai-stack.psk"
