@@ -331,5 +331,5 @@ def clone_plan(mounts, snapshot, root, parent_name="ai-stack-backup-clones"):
 
 def clone_source(path, mounts, root):
     """Where path shows in the clones of clone_plan: <root><path>, or path itself outside the datasets."""
-    dataset, _ = zfs_source(path, mounts, "-")
+    dataset = zfs_source(path, mounts, "-")[0]
     return path if dataset is None else root.rstrip("/") + path

@@ -31,7 +31,7 @@ def log(msg):
 
 
 def run(argv, check=True, **kw):
-    result = subprocess.run(argv, text=True, capture_output=True, **kw)
+    result = subprocess.run(argv, text=True, capture_output=True, check=False, **kw)
     if check and result.returncode != 0:
         cmd = " ".join(argv[:3])
         raise RuntimeError(f"{cmd} failed (rc={result.returncode}): {result.stderr.strip()[-2000:]}")
