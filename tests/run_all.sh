@@ -18,7 +18,7 @@ start_all=$SECONDS
 
 # Scenarios in the order CI runs them: quick role scenarios first, the
 # whole-stack ones last.
-molecule_order=(common nvidia docker networking zabbix_agent zfs_snapshots backup services ai stack stack_two_hosts)
+molecule_order=(common nvidia docker networking zabbix_agent zfs_snapshots backup services upgrade ai stack stack_two_hosts)
 
 resultdir=$(mktemp -d)
 trap 'rm -rf "$resultdir"' EXIT
