@@ -18,9 +18,9 @@ logdir=${TEST_LOG_DIR:-$PWD/tests/output/logs}
 mkdir -p "$logdir"
 start_all=$SECONDS
 
-# Scenarios in the order CI runs them: quick role scenarios first, the
-# whole-stack ones last.
-molecule_order=(common tailscale nvidia docker networking zabbix_agent zfs_snapshots services acme ai stack stack_two_hosts platforms)
+# Scenarios in the order CI runs them: the longest first, so two at a time
+# (MOLECULE_JOBS) end close together.
+molecule_order=(stack ai networking backup acme stack_two_hosts services tailscale zabbix_agent upgrade docker zfs_snapshots common nvidia platforms)
 
 resultdir=$(mktemp -d)
 trap 'rm -rf "$resultdir"' EXIT

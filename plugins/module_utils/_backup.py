@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plain functions of the backup tool (roles/backup/files/ai_stack_backup.py).
+
+Stdlib only, Python >= 3.9: the backup role copies this file next to the tool
+on the target; nothing here runs restic or touches the stack, and the unit
+tests import it through the collection path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import re
+
+ITEM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+KINDS = ("dir", "file", "sqlite", "ollama-models", "comfyui-nodes")
+MANIFEST_DIR = ".ai-stack"
+MANIFEST_NAME = "manifest.json"
+
+
+class ConfigError(ValueError):
+    """The tool's configuration is unusable."""
+
+
+def validate_items(items):
+    """Check the item list of the configuration; return it.
+
+    An item: name (unique, lower case), path (absolute), kind (one of KINDS),
+    optional stop (container names stopped while the item is copied), copy
+    (copy into the staging tree instead of reading in place), exclude (globs
+    relative to the item), restore_to (sqlite items: where the copy goes back).
+    """
+    seen = set()
+    for item in items:
+        name = item.get("name", "")
+        if not ITEM_NAME_RE.match(name or ""):
+            raise ConfigError(f"item name {name!r}: lower-case letters, digits, '-' and '_' only")
+        if name in seen:
+            raise ConfigError(f"item name {name!r} is used twice")
+        seen.add(name)
+        if item.get("kind", "dir") not in KINDS:
+            raise ConfigError("item {}: kind {!r} is not one of {}".format(name, item.get("kind"), ", ".join(KINDS)))
+        if not os.path.isabs(item.get("path", "")):
+            raise ConfigError("item {}: path {!r} is not absolute".format(name, item.get("path")))
+    return items
+
+
+def excluded(relpath, patterns):
+    """True when relpath (relative to its item, '/'-separated) matches a glob of patterns.
+
+    A pattern matches the path itself or any of its parent directories, so
+    `models` leaves out everything below models/.
+    """
+    parts = relpath.split("/")
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        for pattern in patterns:
+            if fnmatch.fnmatchcase(prefix, pattern):
+                return True
+    return False
+
+
+def restic_excludes(item, view):
+    """restic --exclude arguments (absolute) for the item's globs inside the view."""
+    out = []
+    for pattern in item.get("exclude", []):
+        out.extend(["--exclude", os.path.join(view, item["name"], pattern)])
+    return out
+
+
+def sha256_file(path, bufsize=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(bufsize)
+            if not chunk:
+                break
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checksum_tree(root, patterns=()):
+    """{relative path: sha256} of every regular file below root (or of root itself when a file)."""
+    if os.path.isfile(root):
+        return {"": sha256_file(root)}
+    sums = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        reldir = os.path.relpath(dirpath, root)
+        reldir = "" if reldir == "." else reldir
+        dirnames[:] = sorted(d for d in dirnames if not excluded(os.path.join(reldir, d), patterns))
+        for filename in sorted(filenames):
+            rel = os.path.join(reldir, filename)
+            full = os.path.join(dirpath, filename)
+            if excluded(rel, patterns) or os.path.islink(full) or not os.path.isfile(full):
+                continue
+            sums[rel] = sha256_file(full)
+    return sums
+
+
+def compare_sums(expected, actual):
+    """Differences between two {path: sha256}: (missing, changed, extra), each sorted."""
+    missing = sorted(set(expected) - set(actual))
+    extra = sorted(set(actual) - set(expected))
+    changed = sorted(p for p in set(expected) & set(actual) if expected[p] != actual[p])
+    return missing, changed, extra
+
+
+def ollama_models(manifests_root):
+    """Model names (name:tag) from Ollama's manifests tree (<registry>/<namespace>/<model>/<tag>).
+
+    The library namespace of the default registry is dropped, as `ollama list`
+    shows it: registry.ollama.ai/library/llama3.2/3b -> llama3.2:3b.
+    """
+    names = []
+    if not os.path.isdir(manifests_root):
+        return names
+    for dirpath, _dirnames, filenames in os.walk(manifests_root):
+        rel = os.path.relpath(dirpath, manifests_root)
+        parts = [] if rel == "." else rel.split(os.sep)
+        if len(parts) < 3:
+            continue
+        registry, namespace, model = parts[0], "/".join(parts[1:-1]), parts[-1]
+        for tag in filenames:
+            if registry == "registry.ollama.ai" and namespace == "library":
+                names.append(f"{model}:{tag}")
+            elif registry == "registry.ollama.ai":
+                names.append(f"{namespace}/{model}:{tag}")
+            else:
+                names.append(f"{registry}/{namespace}/{model}:{tag}")
+    return sorted(names)
+
+
+def comfyui_nodes(custom_nodes_dir):
+    """[{name, url}] of the custom nodes: each directory, with its git origin when it has one."""
+    nodes = []
+    if not os.path.isdir(custom_nodes_dir):
+        return nodes
+    for name in sorted(os.listdir(custom_nodes_dir)):
+        path = os.path.join(custom_nodes_dir, name)
+        if not os.path.isdir(path) or name.startswith(".") or name == "__pycache__":
+            continue
+        nodes.append({"name": name, "url": git_origin(os.path.join(path, ".git", "config"))})
+    return nodes
+
+
+def git_origin(config_path):
+    """The url of [remote "origin"] in a .git/config, or ''."""
+    try:
+        with open(config_path) as handle:
+            text = handle.read()
+    except OSError:
+        return ""
+    in_origin = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_origin = stripped.replace(" ", "") == '[remote"origin"]'
+        elif in_origin and stripped.startswith("url"):
+            return stripped.split("=", 1)[1].strip()
+    return ""
+
+
+def zfs_source(path, mounts, snapshot):
+    """Where path is inside a ZFS snapshot: (dataset, <mountpoint>/.zfs/snapshot/<snapshot>/<rel>).
+
+    mounts: [(dataset, mountpoint)] of the snapshotted datasets. The deepest
+    mountpoint containing path wins (a child dataset has its own .zfs).
+    Returns (None, path) when no dataset holds it.
+    """
+    best = None
+    for dataset, mountpoint in mounts:
+        if not mountpoint.startswith("/"):
+            continue
+        mp = mountpoint.rstrip("/") or "/"
+        if (path == mp or path.startswith(mp.rstrip("/") + "/")) and (best is None or len(mp) > len(best[1])):
+            best = (dataset, mp)
+    if best is None:
+        return None, path
+    rel = os.path.relpath(path, best[1])
+    root = os.path.join(best[1], ".zfs", "snapshot", snapshot)
+    return best[0], root if rel == "." else os.path.join(root, rel)
+
+
+def parse_zfs_list(text):
+    """[(name, mountpoint)] from `zfs list -H -o name,mountpoint`."""
+    out = []
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 2:
+            out.append((fields[0], fields[1]))
+    return out
+
+
+def backup_age(state_text, now):
+    """Seconds since the last successful backup recorded in the state file; -1 when none."""
+    try:
+        state = json.loads(state_text)
+    except ValueError:
+        return -1
+    last = state.get("last_success")
+    if not isinstance(last, (int, float)):
+        return -1
+    return max(0, int(now - last))
+
+
+def forget_args(keep):
+    """restic forget --keep-* arguments from {'daily': 7, ...}; periods at 0 are left out."""
+    out = []
+    for period in ("last", "hourly", "daily", "weekly", "monthly", "yearly"):
+        count = int(keep.get(period, 0) or 0)
+        if count < 0:
+            raise ConfigError(f"retention {period}: {count} is negative")
+        if count:
+            out.extend([f"--keep-{period}", str(count)])
+    if not out:
+        raise ConfigError("retention keeps nothing: set at least one of daily, weekly, monthly")
+    return out
+
+
+def default_items(cfg):
+    """The tool's items, in restore order, from the role's settings.
+
+    cfg: storage_root, services {openwebui, pihole, nginx, comfyui, ollama,
+    zabbix_psk: bool}, include_models, ollama_models_path,
+    comfyui_models_path (empty: below the storage root), extra_items.
+    An item the host does not have is skipped at backup time.
+    """
+    root = cfg["storage_root"].rstrip("/")
+    on = cfg.get("services", {})
+    models = bool(cfg.get("include_models"))
+    items = []
+    if on.get("openwebui", True):
+        items.append(
+            {
+                "name": "openwebui",
+                "path": root + "/ai/open-webui",
+                "kind": "dir",
+                # The live database is copied by SQLite's online backup (openwebui-db).
+                "exclude": ["data/webui.db", "data/webui.db-*", "data/cache"],
+                "stop_on_restore": ["open-webui"],
+            }
+        )
+        items.append(
+            {
+                "name": "openwebui-db",
+                "path": root + "/ai/open-webui/data/webui.db",
+                "kind": "sqlite",
+                "stop_on_restore": ["open-webui"],
+            }
+        )
+        items.append({"name": "searxng", "path": root + "/ai/searxng", "kind": "dir", "stop_on_restore": ["searxng"]})
+    if on.get("pihole", True):
+        # Copied while the container is stopped: FTL cannot write during the copy.
+        items.append(
+            {
+                "name": "pihole",
+                "path": root + "/services/pihole",
+                "kind": "dir",
+                "copy": True,
+                "stop": ["pihole"],
+                "stop_on_restore": ["pihole"],
+            }
+        )
+    if on.get("nginx", True):
+        items.append(
+            {"name": "nginx", "path": root + "/services/nginx-proxy", "kind": "dir", "stop_on_restore": ["nginx"]}
+        )
+    if on.get("comfyui", True):
+        comfy = root + "/ai/comfyui"
+        comfy_models = cfg.get("comfyui_models_path") or comfy + "/models"
+        items.append(
+            {
+                "name": "comfyui",
+                "path": comfy,
+                "kind": "dir",
+                "exclude": ([] if models else ["models"]) + ["custom_nodes"],
+                "stop_on_restore": ["comfyui"],
+            }
+        )
+        items.append({"name": "comfyui-nodes", "path": comfy + "/custom_nodes", "kind": "comfyui-nodes"})
+        if models and not comfy_models.startswith(comfy + "/"):
+            items.append(
+                {"name": "comfyui-models", "path": comfy_models, "kind": "dir", "stop_on_restore": ["comfyui"]}
+            )
+    if on.get("ollama", True):
+        ollama = root + "/ai/ollama"
+        ollama_models = cfg.get("ollama_models_path") or ollama + "/models"
+        items.append(
+            {
+                "name": "ollama",
+                "path": ollama,
+                "kind": "dir",
+                "exclude": [] if models else ["models"],
+                "stop_on_restore": ["ollama"],
+            }
+        )
+        items.append({"name": "ollama-models", "path": ollama_models, "kind": "ollama-models"})
+        if models and not ollama_models.startswith(ollama + "/"):
+            items.append({"name": "ollama-blobs", "path": ollama_models, "kind": "dir", "stop_on_restore": ["ollama"]})
+    if on.get("zabbix_psk", True):
+        items.append({"name": "zabbix-psk", "path": "/etc/zabbix/ai-stack.psk", "kind": "file"})
+    return validate_items(items + list(cfg.get("extra_items") or []))
+
+
+def clone_plan(mounts, snapshot, root, parent_name="ai-stack-backup-clones"):
+    """Clones that show a snapshot where a snapdir cannot (zfs-fuse has no .zfs).
+
+    mounts: [(dataset, mountpoint)] of the snapshotted datasets. Each one with
+    a real mountpoint becomes a clone <pool>/<parent_name>/<n> of
+    <dataset>@<snapshot>, mounted at <root><mountpoint>, parents first.
+    Returns (parents, [(origin, clone, mountpoint)]).
+    """
+    usable = sorted(
+        ((ds, mp) for ds, mp in mounts if mp.startswith("/")),
+        key=lambda pair: (pair[1].rstrip("/").count("/"), pair[1]),
+    )
+    parents = []
+    clones = []
+    for index, (dataset, mountpoint) in enumerate(usable):
+        parent = "{}/{}".format(dataset.split("/")[0], parent_name)
+        if parent not in parents:
+            parents.append(parent)
+        target = root.rstrip("/") + ("" if mountpoint == "/" else mountpoint.rstrip("/"))
+        clones.append((f"{dataset}@{snapshot}", f"{parent}/{index}", target))
+    return parents, clones
+
+
+def clone_source(path, mounts, root):
+    """Where path shows in the clones of clone_plan: <root><path>, or path itself outside the datasets."""
+    dataset = zfs_source(path, mounts, "-")[0]
+    return path if dataset is None else root.rstrip("/") + path
