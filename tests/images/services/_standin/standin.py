@@ -1,25 +1,18 @@
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""STAND-IN servers for the AI services, for tests only. Not Ollama, ComfyUI, Open WebUI, SearXNG or a TTS engine.
+"""STAND-IN servers for the AI services, for tests only. Not Open WebUI, SearXNG or a TTS engine.
 
 Our CI cannot reach any container registry, so the Molecule scenarios and the unit
 tests run these small standard-library servers instead. Each answers only the
-endpoints our roles, the ollama_model module and the health checks use, with the
-shapes (and, for Ollama, the error texts) of the real services:
+endpoints our roles and the health checks use, with the shapes of the real services:
 
-  standin.py ollama     /, /api/version, /api/tags, /api/pull (streamed NDJSON), /api/delete, /api/show, /api/ps
-  standin.py comfyui    /, /system_stats                        (launch flags from argv and $CLI_ARGS)
+  (Ollama: ../ollama/ollama_standin.py; ComfyUI: ../comfyui/comfyui_standin.py)
   standin.py open-webui /health, /api/config, /api/v1/auths/signup|signin, /ws/socket.io (websocket upgrade)
   standin.py searxng    /healthz, /search?format=json
   standin.py tts        /v1/models, /v1/audio/speech, /health
 
 Test controls (stand-in only, under /standin/):
   GET  /standin/info                  argv, service env (secrets masked), pid
-  POST /standin/fail-pulls            {"model": "x", "count": 1, "mode": "drop"|"error"} arm pull failures
-Environment:
-  STANDIN_OLLAMA_CATALOG       JSON {"name:tag": size_bytes} the fake registry knows (default: a few small models)
-  STANDIN_OLLAMA_PULL_FAILURES "name:tag=count[:mode],..." failures armed at start
-  STANDIN_PULL_DELAY           seconds between progress lines (default 0.02)
 """
 
 from __future__ import annotations
@@ -30,8 +23,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shlex
-import socket
 import sqlite3
 import sys
 import threading
@@ -42,14 +33,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STANDIN_VERSION = "0.0.0-standin"
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-DEFAULT_CATALOG = {
-    "qwen2.5:0.5b": 397821319,
-    "tinyllama:latest": 637700138,
-    "smollm2:135m": 270898672,
-    "llama3.1:8b": 4920753328,
-    "llama3.2:3b": 2019393189,
-    "nomic-embed-text:latest": 274302450,
-}
 _SECRET_WORDS = ("KEY", "SECRET", "PASSWORD", "TOKEN")
 
 
@@ -126,267 +109,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         self.route("DELETE")
-
-
-# ---------------------------------------------------------------------------
-# Ollama
-# ---------------------------------------------------------------------------
-def split_name(name):
-    """(namespace/model, tag) the way Ollama lays manifests out."""
-    name = name.strip().lower()
-    for prefix in ("registry.ollama.ai/",):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    if name.startswith("library/"):
-        name = name[len("library/") :]
-    model, _sep, tag = name.partition(":")
-    return model, tag or "latest"
-
-
-class OllamaState:
-    def __init__(self, models_dir, catalog, failures):
-        self.models_dir = models_dir
-        self.catalog = {"{}:{}".format(*split_name(k)): v for k, v in catalog.items()}
-        self.failures = failures  # name -> [count, mode]
-        self.lock = threading.Lock()
-
-    def manifest_path(self, model, tag):
-        ns, _sep, repo = model.rpartition("/")
-        return os.path.join(self.models_dir, "manifests", "registry.ollama.ai", ns or "library", repo, tag)
-
-    def installed(self):
-        root = os.path.join(self.models_dir, "manifests", "registry.ollama.ai")
-        found = []
-        for dirpath, _dirs, files in os.walk(root):
-            for tag in files:
-                rel = os.path.relpath(dirpath, root).split(os.sep)
-                ns, repo = rel[0], "/".join(rel[1:])
-                model = repo if ns == "library" else f"{ns}/{repo}"
-                path = os.path.join(dirpath, tag)
-                with open(path) as fh:
-                    manifest = json.load(fh)
-                found.append((model, tag, manifest, os.path.getmtime(path)))
-        return sorted(found)
-
-    def entry(self, model, tag, manifest, mtime):
-        size = sum(layer["size"] for layer in manifest["layers"])
-        family = model.split("/")[-1].rstrip("0123456789.").split("-")[0] or "llama"
-        return {
-            "name": f"{model}:{tag}",
-            "model": f"{model}:{tag}",
-            "modified_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(mtime)),
-            "size": size,
-            "digest": manifest["digest"],
-            "details": {
-                "parent_model": "",
-                "format": "gguf",
-                "family": family,
-                "families": [family],
-                "parameter_size": manifest.get("parameter_size", "1B"),
-                "quantization_level": "Q4_K_M",
-            },
-        }
-
-    def find(self, name):
-        model, tag = split_name(name)
-        path = self.manifest_path(model, tag)
-        if not os.path.exists(path):
-            return None
-        with open(path) as fh:
-            return self.entry(model, tag, json.load(fh), os.path.getmtime(path))
-
-    def write(self, name, size):
-        model, tag = split_name(name)
-        digest = hashlib.sha256(name.encode()).hexdigest()
-        blob_dir = os.path.join(self.models_dir, "blobs")
-        os.makedirs(blob_dir, exist_ok=True)
-        # The real blob would be `size` bytes; a marker keeps the test disk small.
-        with open(os.path.join(blob_dir, "sha256-" + digest), "w") as fh:
-            fh.write(f"stand-in weights for {name}\n")
-        path = self.manifest_path(model, tag)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        params = tag.split("-")[0] if tag[:1].isdigit() else "1B"
-        with open(path, "w") as fh:
-            json.dump(
-                {
-                    "digest": digest,
-                    "parameter_size": params.upper(),
-                    "layers": [{"digest": "sha256:" + digest, "size": size}],
-                },
-                fh,
-            )
-
-    def delete(self, name):
-        model, tag = split_name(name)
-        path = self.manifest_path(model, tag)
-        if not os.path.exists(path):
-            return False
-        os.remove(path)
-        return True
-
-    def take_failure(self, name):
-        key = "{}:{}".format(*split_name(name))
-        with self.lock:
-            armed = self.failures.get(key)
-            if not armed or armed[0] <= 0:
-                return None
-            armed[0] -= 1
-            return armed[1]
-
-
-class OllamaHandler(Handler):
-    service = "ollama"
-
-    @property
-    def state(self):
-        return self.server.state
-
-    def get_root(self):
-        self.send_text(200, "Ollama is running")
-
-    head_root = get_root
-
-    def get_api_version(self):
-        self.send_json(200, {"version": STANDIN_VERSION})
-
-    def get_api_tags(self):
-        self.send_json(200, {"models": [self.state.entry(*m) for m in self.state.installed()]})
-
-    def get_api_ps(self):
-        self.send_json(200, {"models": []})
-
-    def _name(self):
-        data = self.read_json()
-        if data is None:
-            self.send_json(400, {"error": "invalid request body"})
-            return None
-        name = data.get("model") or data.get("name")
-        if not name:
-            self.send_json(400, {"error": "model is required"})
-            return None
-        return name
-
-    def post_api_show(self):
-        name = self._name()
-        if name is None:
-            return
-        entry = self.state.find(name)
-        if entry is None:
-            return self.send_json(404, {"error": f"model '{name}' not found"})
-        self.send_json(
-            200,
-            {
-                "license": "",
-                "modelfile": "# stand-in\nFROM {}\n".format(entry["name"]),
-                "parameters": "",
-                "template": "{{ .Prompt }}",
-                "details": entry["details"],
-                "model_info": {"general.architecture": entry["details"]["family"]},
-                "capabilities": ["completion"],
-                "modified_at": entry["modified_at"],
-            },
-        )
-
-    def delete_api_delete(self):
-        name = self._name()
-        if name is None:
-            return
-        if not self.state.delete(name):
-            return self.send_json(404, {"error": f"model '{name}' not found"})
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def post_standin_fail_pulls(self):
-        data = self.read_json() or {}
-        key = "{}:{}".format(*split_name(data.get("model", "")))
-        self.state.failures[key] = [int(data.get("count", 1)), data.get("mode", "drop")]
-        self.send_json(200, {"armed": key, "count": self.state.failures[key][0], "mode": self.state.failures[key][1]})
-
-    def _chunk(self, obj):
-        line = (json.dumps(obj) + "\n").encode()
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
-        self.wfile.flush()
-        time.sleep(self.server.pull_delay)
-
-    def post_api_pull(self):
-        data = self.read_json()
-        name = (data or {}).get("model") or (data or {}).get("name")
-        if not name:
-            return self.send_json(400, {"error": "model is required"})
-        key = "{}:{}".format(*split_name(name))
-        stream = data.get("stream", True) is not False
-        size = self.state.catalog.get(key)
-        failure = self.state.take_failure(key) if size is not None else None
-        if not stream:
-            # Ollama waits for the whole pull and answers one object (500 on failure).
-            if size is None:
-                return self.send_json(500, {"error": "pull model manifest: file does not exist"})
-            if failure:
-                return self.send_json(500, {"error": "max retries exceeded: unexpected EOF"})
-            self.state.write(key, size)
-            return self.send_json(200, {"status": "success"})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        self._chunk({"status": "pulling manifest"})
-        if size is None:
-            # Ollama reports a name the registry does not know inside the stream.
-            self._chunk({"error": "pull model manifest: file does not exist"})
-            return self.wfile.write(b"0\r\n\r\n")
-        digest = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-        short = "pulling " + digest[7:19]
-        steps = 4
-        for step in range(steps + 1):
-            if failure and step == steps // 2:
-                if failure == "error":
-                    self._chunk({"error": "max retries exceeded: unexpected EOF"})
-                    return self.wfile.write(b"0\r\n\r\n")
-                # "drop": the connection dies mid-stream, no terminating chunk.
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return None
-            self._chunk({"status": short, "digest": digest, "total": size, "completed": size * step // steps})
-        for status in ("verifying sha256 digest", "writing manifest"):
-            self._chunk({"status": status})
-        self.state.write(key, size)
-        self._chunk({"status": "success"})
-        self.wfile.write(b"0\r\n\r\n")
-        return None
-
-
-# ---------------------------------------------------------------------------
-# ComfyUI
-# ---------------------------------------------------------------------------
-class ComfyHandler(Handler):
-    service = "comfyui"
-
-    def launch_args(self):
-        return sys.argv[2:] + shlex.split(os.environ.get("CLI_ARGS", ""))
-
-    def get_root(self):
-        self.send_text(
-            200, "<!DOCTYPE html><html><head><title>ComfyUI (stand-in)</title></head><body></body></html>", "text/html"
-        )
-
-    head_root = get_root
-
-    def get_system_stats(self):
-        args = self.launch_args()
-        self.send_json(
-            200,
-            {
-                "system": {
-                    "os": "posix",
-                    "python_version": sys.version,
-                    "embedded_python": False,
-                    "comfyui_version": STANDIN_VERSION,
-                    "argv": ["main.py", *args],
-                },
-                "devices": [{"name": "cpu", "type": "cpu", "index": None, "vram_total": 0, "vram_free": 0}],
-            },
-        )
 
 
 # ---------------------------------------------------------------------------
@@ -543,18 +265,7 @@ class TtsHandler(Handler):
 
 
 # ---------------------------------------------------------------------------
-def parse_failures(spec):
-    failures = {}
-    for item in filter(None, (s.strip() for s in (spec or "").split(","))):
-        name, _sep, rest = item.rpartition("=")
-        count, _sep, mode = rest.partition(":")
-        failures["{}:{}".format(*split_name(name))] = [int(count), mode or "drop"]
-    return failures
-
-
 SERVICES = {
-    "ollama": (OllamaHandler, 11434, ("OLLAMA", "CUDA", "NVIDIA", "HIP", "ROCR", "HSA")),
-    "comfyui": (ComfyHandler, 8188, ("CLI", "COMFYUI", "CUDA", "NVIDIA")),
     "open-webui": (
         WebuiHandler,
         8080,
@@ -585,16 +296,6 @@ def make_server(service, host="0.0.0.0", port=None, **options):
     server.daemon_threads = True
     server.env_prefixes = prefixes
     server.pull_delay = float(options.get("pull_delay", os.environ.get("STANDIN_PULL_DELAY", "0.02")))
-    if service == "ollama":
-        catalog = (
-            options.get("catalog")
-            or json.loads(os.environ.get("STANDIN_OLLAMA_CATALOG", "null") or "null")
-            or DEFAULT_CATALOG
-        )
-        failures = parse_failures(options.get("failures", os.environ.get("STANDIN_OLLAMA_PULL_FAILURES", "")))
-        models = options.get("models_dir") or os.environ.get("OLLAMA_MODELS") or os.path.expanduser("~/.ollama/models")
-        os.makedirs(models, exist_ok=True)
-        server.state = OllamaState(models, catalog, failures)
     if service == "open-webui":
         data_dir = options.get("data_dir") or os.environ.get("DATA_DIR", "/app/backend/data")
         os.makedirs(data_dir, exist_ok=True)
@@ -617,54 +318,14 @@ def running(service, **options):
         server.server_close()
 
 
-def ollama_cli(args):
-    """The bits of the `ollama` CLI a compose healthcheck uses: `ollama list`, `ollama --version`."""
-    import urllib.request
-
-    bind = os.environ.get("OLLAMA_HOST", "127.0.0.1:11434")
-    port = bind.rpartition(":")[2] or "11434"
-    if args[:1] in (["--version"], ["-v"]):
-        print(f"ollama version is {STANDIN_VERSION}")
-        return 0
-    if args[:1] in (["list"], ["ls"]):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/tags", timeout=5) as resp:
-                models = json.load(resp)["models"]
-        except OSError as exc:
-            print(f"Error: could not connect to ollama app, is it running? ({exc})", file=sys.stderr)
-            return 1
-        print("NAME\tID\tSIZE\tMODIFIED")
-        for m in models:
-            print(f"{m['name']}\t{m['digest'][:12]}\t{m['size']}\t{m['modified_at']}")
-        return 0
-    print("stand-in ollama CLI: only serve, list and --version", file=sys.stderr)
-    return 2
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["ollama-cli"]:
-        return ollama_cli(argv[1:])
     parser = argparse.ArgumentParser(description="stand-in service servers (tests only)")
     parser.add_argument("service", choices=sorted(SERVICES))
     parser.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv[:1])
-    rest = argv[1:]
     host, port = "0.0.0.0", None
-    if args.service == "ollama":
-        bind = os.environ.get("OLLAMA_HOST", "0.0.0.0:11434")
-        host, _sep, port = bind.rpartition(":") if ":" in bind else (bind, "", "11434")
-        port = int(port)
-    elif args.service == "comfyui":
-        opts = rest + shlex.split(os.environ.get("CLI_ARGS", ""))
-        if "--listen" in opts:
-            nxt = opts[opts.index("--listen") + 1 : opts.index("--listen") + 2]
-            host = nxt[0] if nxt and not nxt[0].startswith("--") else "0.0.0.0"
-        else:
-            host = "127.0.0.1"
-        if "--port" in opts:
-            port = int(opts[opts.index("--port") + 1])
-    elif args.service == "open-webui":
+    if args.service == "open-webui":
         port = int(os.environ.get("PORT", "8080"))
     server = make_server(args.service, host or "0.0.0.0", port)
     print("STAND-IN {} listening on {}:{}".format(args.service, *server.server_address[:2]), flush=True)
