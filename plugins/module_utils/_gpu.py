@@ -797,3 +797,64 @@ def nvidia_runtime_in_docker_info(text):
     except ValueError:
         return False
     return isinstance(data, dict) and "nvidia" in data
+
+
+# --- ROCm gfx overrides (HSA_OVERRIDE_GFX_VERSION) ------------------------------
+# The gfx targets Ollama's ROCm build carries: ollama/ollama v0.12.10
+# CMakePresets.json "ROCm 6" AMDGPU_TARGETS (line 76); its Dockerfile (line 94)
+# removes the gfx900/gfx906 rocBLAS kernels.
+OLLAMA_ROCM_TARGETS = frozenset(
+    (
+        "gfx908",
+        "gfx90a",
+        "gfx940",
+        "gfx941",
+        "gfx942",
+        "gfx1010",
+        "gfx1012",
+        "gfx1030",
+        "gfx1100",
+        "gfx1101",
+        "gfx1102",
+        "gfx1151",
+        "gfx1200",
+        "gfx1201",
+    )
+)
+# Consumer chips whose target the build lacks, and the built target of the
+# same family they run with (docs/gpu.mdx "Overrides on Linux" at v0.12.10;
+# ollama#6152 for gfx1031/gfx1032, #8772 for gfx1103): prefix -> x.y.z.
+_HSA_OVERRIDES = (
+    (re.compile(r"^gfx103[1-6]$"), "10.3.0"),
+    (re.compile(r"^gfx110[3-4]$"), "11.0.0"),
+)
+
+
+def hsa_override_for(gfx, supported=OLLAMA_ROCM_TARGETS):
+    """The HSA_OVERRIDE_GFX_VERSION a gfx target needs, or None (built, or no close built target)."""
+    gfx = (gfx or "").strip().lower().split(":")[0]
+    if not gfx or gfx in supported:
+        return None
+    for pattern, version in _HSA_OVERRIDES:
+        if pattern.match(gfx):
+            return version
+    return None
+
+
+def hsa_override_env(gpus, supported=OLLAMA_ROCM_TARGETS):
+    """Environment for the AMD GPUs of ``gpus`` (ai_stack_gpus entries) whose gfx target the build lacks.
+
+    One ``HSA_OVERRIDE_GFX_VERSION`` when every AMD GPU that needs one needs the
+    same value and no other AMD GPU would be forced with it; otherwise one
+    ``HSA_OVERRIDE_GFX_VERSION_<n>`` per GPU that needs it, ``n`` being its
+    position among the AMD GPUs (ROCm's device numbering). Empty when none needs one.
+    """
+    amd = [g for g in (gpus or []) if isinstance(g, dict) and str(g.get("vendor") or "").lower() == "amd"]
+    needs = [(pos, hsa_override_for(g.get("gfx_target"), supported)) for pos, g in enumerate(amd)]
+    wanted = [(pos, v) for pos, v in needs if v]
+    if not wanted:
+        return {}
+    values = {v for _pos, v in wanted}
+    if len(values) == 1 and len(wanted) == len(amd):
+        return {"HSA_OVERRIDE_GFX_VERSION": values.pop()}
+    return {f"HSA_OVERRIDE_GFX_VERSION_{pos}": v for pos, v in wanted}

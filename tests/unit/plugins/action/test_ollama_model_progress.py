@@ -18,7 +18,7 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
-_STANDIN = ROOT / "tests" / "images" / "services" / "_standin" / "standin.py"
+_STANDIN = ROOT / "tests" / "images" / "services" / "ollama" / "ollama_standin.py"
 _spec = importlib.util.spec_from_file_location("standin_progress", _STANDIN)
 standin = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(standin)

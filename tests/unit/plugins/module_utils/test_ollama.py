@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _ollama as o
 
-_STANDIN = pathlib.Path(__file__).parents[3] / "images" / "services" / "_standin" / "standin.py"
+_STANDIN = pathlib.Path(__file__).parents[3] / "images" / "services" / "ollama" / "ollama_standin.py"
 _spec = importlib.util.spec_from_file_location("standin", _STANDIN)
 standin = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(standin)

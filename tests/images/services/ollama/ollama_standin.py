@@ -1,18 +1,20 @@
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""STAND-IN servers for the AI services, for tests only. Not Ollama, ComfyUI, Open WebUI, SearXNG or a TTS engine.
+"""Ollama STAND-IN, for tests only. It is not Ollama.
 
-Our CI cannot reach any container registry, so the Molecule scenarios and the unit
-tests run these small standard-library servers instead. Each answers only the
-endpoints our roles, the ollama_model module and the health checks use, with the
-shapes (and, for Ollama, the error texts) of the real services:
+Our CI cannot reach any container registry, so the Molecule scenarios (image
+localhost/ai-stack-test/ollama:test, and the native-install archive of
+molecule/ai) and the unit tests (``running("ollama", ...)``) run this small
+standard-library server instead. It keeps the contract in CONTRACT.md: the
+endpoints and error texts the ollama_model module and the role use, OLLAMA_HOST
+(default 127.0.0.1:11434 natively, 0.0.0.0:11434 in the image), models under
+OLLAMA_MODELS (default ~/.ollama/models), and an ``ollama`` CLI with serve,
+list and --version (the image has no curl: the health check is ``ollama list``).
 
-  standin.py ollama     /, /api/version, /api/tags, /api/pull (streamed NDJSON), /api/delete, /api/show, /api/ps
-  standin.py comfyui    /, /system_stats                        (launch flags from argv and $CLI_ARGS)
-  (Open WebUI, SearXNG and TTS: their own directories, ../open-webui, ../searxng, ../tts.)
+  /, /api/version, /api/tags, /api/pull (streamed NDJSON), /api/delete, /api/show, /api/ps
 
 Test controls (stand-in only, under /standin/):
-  GET  /standin/info                  argv, service env (secrets masked), pid
+  GET  /standin/info                  argv, OLLAMA_*/HSA_*/... env (secrets masked), pid
   POST /standin/fail-pulls            {"model": "x", "count": 1, "mode": "drop"|"error"} arm pull failures
 Environment:
   STANDIN_OLLAMA_CATALOG       JSON {"name:tag": size_bytes} the fake registry knows (default: a few small models)
@@ -22,12 +24,10 @@ Environment:
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
 import os
-import shlex
 import socket
 import sys
 import threading
@@ -36,7 +36,6 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STANDIN_VERSION = "0.0.0-standin"
-WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 DEFAULT_CATALOG = {
     "qwen2.5:0.5b": 397821319,
     "tinyllama:latest": 637700138,
@@ -46,6 +45,7 @@ DEFAULT_CATALOG = {
     "nomic-embed-text:latest": 274302450,
 }
 _SECRET_WORDS = ("KEY", "SECRET", "PASSWORD", "TOKEN")
+ENV_PREFIXES = ("OLLAMA", "CUDA", "NVIDIA", "HIP", "ROCR", "HSA")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -351,40 +351,6 @@ class OllamaHandler(Handler):
         return None
 
 
-# ---------------------------------------------------------------------------
-# ComfyUI
-# ---------------------------------------------------------------------------
-class ComfyHandler(Handler):
-    service = "comfyui"
-
-    def launch_args(self):
-        return sys.argv[2:] + shlex.split(os.environ.get("CLI_ARGS", ""))
-
-    def get_root(self):
-        self.send_text(
-            200, "<!DOCTYPE html><html><head><title>ComfyUI (stand-in)</title></head><body></body></html>", "text/html"
-        )
-
-    head_root = get_root
-
-    def get_system_stats(self):
-        args = self.launch_args()
-        self.send_json(
-            200,
-            {
-                "system": {
-                    "os": "posix",
-                    "python_version": sys.version,
-                    "embedded_python": False,
-                    "comfyui_version": STANDIN_VERSION,
-                    "argv": ["main.py", *args],
-                },
-                "devices": [{"name": "cpu", "type": "cpu", "index": None, "vram_total": 0, "vram_free": 0}],
-            },
-        )
-
-
-# ---------------------------------------------------------------------------
 def parse_failures(spec):
     failures = {}
     for item in filter(None, (s.strip() for s in (spec or "").split(","))):
@@ -394,56 +360,18 @@ def parse_failures(spec):
     return failures
 
 
-SERVICES = {
-    "ollama": (OllamaHandler, 11434, ("OLLAMA", "CUDA", "NVIDIA", "HIP", "ROCR", "HSA")),
-    "comfyui": (ComfyHandler, 8188, ("CLI", "COMFYUI", "CUDA", "NVIDIA")),
-}
-
-
-def make_server(service, host="0.0.0.0", port=None, **options):
-    handler, default_port, prefixes = SERVICES[service]
-    server = ThreadingHTTPServer((host, default_port if port is None else port), handler)
-    server.daemon_threads = True
-    server.env_prefixes = prefixes
-    server.pull_delay = float(options.get("pull_delay", os.environ.get("STANDIN_PULL_DELAY", "0.02")))
-    if service == "ollama":
-        catalog = (
-            options.get("catalog")
-            or json.loads(os.environ.get("STANDIN_OLLAMA_CATALOG", "null") or "null")
-            or DEFAULT_CATALOG
-        )
-        failures = parse_failures(options.get("failures", os.environ.get("STANDIN_OLLAMA_PULL_FAILURES", "")))
-        models = options.get("models_dir") or os.environ.get("OLLAMA_MODELS") or os.path.expanduser("~/.ollama/models")
-        os.makedirs(models, exist_ok=True)
-        server.state = OllamaState(models, catalog, failures)
-    return server
-
-
-@contextlib.contextmanager
-def running(service, **options):
-    """Serve ``service`` on a free port of 127.0.0.1 in a thread (for pytest): yields (server, base_url)."""
-    server = make_server(service, "127.0.0.1", 0, **options)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def ollama_cli(args):
     """The bits of the `ollama` CLI a compose healthcheck uses: `ollama list`, `ollama --version`."""
     import urllib.request
 
-    bind = os.environ.get("OLLAMA_HOST", "127.0.0.1:11434")
-    port = bind.rpartition(":")[2] or "11434"
+    host, port = listen_address()
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     if args[:1] in (["--version"], ["-v"]):
         print(f"ollama version is {STANDIN_VERSION}")
         return 0
     if args[:1] in (["list"], ["ls"]):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/tags", timeout=5) as resp:
+            with urllib.request.urlopen(f"http://{host}:{port}/api/tags", timeout=5) as resp:
                 models = json.load(resp)["models"]
         except OSError as exc:
             print(f"Error: could not connect to ollama app, is it running? ({exc})", file=sys.stderr)
@@ -456,32 +384,57 @@ def ollama_cli(args):
     return 2
 
 
+def make_server(service="ollama", host="0.0.0.0", port=None, **options):
+    if service != "ollama":
+        raise ValueError("this stand-in plays Ollama only")
+    server = ThreadingHTTPServer((host, 11434 if port is None else port), OllamaHandler)
+    server.daemon_threads = True
+    server.env_prefixes = ENV_PREFIXES
+    server.pull_delay = float(options.get("pull_delay", os.environ.get("STANDIN_PULL_DELAY", "0.02")))
+    catalog = (
+        options.get("catalog")
+        or json.loads(os.environ.get("STANDIN_OLLAMA_CATALOG", "null") or "null")
+        or DEFAULT_CATALOG
+    )
+    failures = parse_failures(options.get("failures", os.environ.get("STANDIN_OLLAMA_PULL_FAILURES", "")))
+    models = options.get("models_dir") or os.environ.get("OLLAMA_MODELS") or os.path.expanduser("~/.ollama/models")
+    os.makedirs(models, exist_ok=True)
+    server.state = OllamaState(models, catalog, failures)
+    return server
+
+
+@contextlib.contextmanager
+def running(service="ollama", **options):
+    """Serve Ollama on a free port of 127.0.0.1 in a thread (for pytest): yields (server, base_url)."""
+    server = make_server(service, "127.0.0.1", 0, **options)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def listen_address():
+    """envconfig.Host() at v0.12.10: OLLAMA_HOST, default 127.0.0.1:11434; a bare host gets the default port."""
+    bind = os.environ.get("OLLAMA_HOST", "") or "127.0.0.1:11434"
+    bind = bind.split("://", 1)[-1]
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit():
+        host, port = bind, "11434"
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["ollama-cli"]:
-        return ollama_cli(argv[1:])
-    parser = argparse.ArgumentParser(description="stand-in service servers (tests only)")
-    parser.add_argument("service", choices=sorted(SERVICES))
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv[:1])
-    rest = argv[1:]
-    host, port = "0.0.0.0", None
-    if args.service == "ollama":
-        bind = os.environ.get("OLLAMA_HOST", "0.0.0.0:11434")
-        host, _sep, port = bind.rpartition(":") if ":" in bind else (bind, "", "11434")
-        port = int(port)
-    elif args.service == "comfyui":
-        opts = rest + shlex.split(os.environ.get("CLI_ARGS", ""))
-        if "--listen" in opts:
-            nxt = opts[opts.index("--listen") + 1 : opts.index("--listen") + 2]
-            host = nxt[0] if nxt and not nxt[0].startswith("--") else "0.0.0.0"
-        else:
-            host = "127.0.0.1"
-        if "--port" in opts:
-            port = int(opts[opts.index("--port") + 1])
-    server = make_server(args.service, host or "0.0.0.0", port)
-    print("STAND-IN {} listening on {}:{}".format(args.service, *server.server_address[:2]), flush=True)
+    if argv[:1] != ["serve"]:
+        return ollama_cli(argv)
+    host, port = listen_address()
+    server = make_server("ollama", host, port)
+    print("STAND-IN ollama listening on {}:{}".format(*server.server_address[:2]), flush=True)
     server.serve_forever()
+    return 0
 
 
 if __name__ == "__main__":
