@@ -8,8 +8,9 @@
 #
 # A backup builds a view: one directory per item, either the item's own
 # directory (bind-mounted read-only in a private mount namespace, from a ZFS
-# snapshot on a ZFS host: its .zfs directory, or clones where there is none) or a staged copy (Pi-hole taken while its container
-# is stopped, webui.db by SQLite's online backup, the model and node lists).
+# snapshot on a ZFS host: its .zfs directory, or clones where there is none)
+# or a staged copy (Pi-hole taken while its container is stopped, webui.db by
+# SQLite's online backup, the model and node lists).
 # restic backs up the view with relative paths, so a snapshot's tree is
 # /<item>/..., whatever the host's paths are. The view's .ai-stack/manifest.json
 # holds every file's sha256; a restore checks the placed files against it.
