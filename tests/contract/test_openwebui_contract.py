@@ -31,7 +31,7 @@ def role_signin_or_signup(srv):
     status, body = srv.call("POST", "/api/v1/auths/signin", {"email": ADMIN["email"], "password": ADMIN["password"]})
     if status == 200:
         return body["token"], body["role"], "signin"
-    _, config = srv.call("GET", "/api/config")
+    _status, config = srv.call("GET", "/api/config")
     assert config.get("onboarding") is True
     status, body = srv.call("POST", "/api/v1/auths/signup", ADMIN)
     assert status == 200, body
@@ -58,15 +58,15 @@ def test_first_admin_with_signup_off(kind, server_factory, tmp_path):
     assert env["ENABLE_SIGNUP"] == "false" and env["ENABLE_INITIAL_ADMIN_SIGNUP"] == "true"
     srv = server_factory(env).start(WEBUI_SECRET_KEY=KEY)
     t = "first_admin"
-    _, config = srv.call("GET", "/api/config")
+    _status, config = srv.call("GET", "/api/config")
     note(kind, t, "onboarding", config.get("onboarding"), config["features"]["enable_signup"])
     token, role, how = role_signin_or_signup(srv)
     note(kind, t, "admin", role, how)
     assert (role, how) == ("admin", "signup")
-    status, _ = srv.call("POST", "/api/v1/auths/signup", {"name": "B", "email": "b@home.arpa", "password": "pw"})
+    status, _body = srv.call("POST", "/api/v1/auths/signup", {"name": "B", "email": "b@home.arpa", "password": "pw"})
     note(kind, t, "second signup", status)
     assert status == 403
-    status, _ = srv.call("POST", "/api/v1/auths/signin", {"email": ADMIN["email"], "password": "wrong"})
+    status, _body = srv.call("POST", "/api/v1/auths/signin", {"email": ADMIN["email"], "password": "wrong"})
     note(kind, t, "bad signin", status)
     assert status == 400
     assert role_signin_or_signup(srv)[1:] == ("admin", "signin")
@@ -75,12 +75,12 @@ def test_first_admin_with_signup_off(kind, server_factory, tmp_path):
     assert status == 200
     # Restart with the same key (the role keeps it): the session still holds, sign-up still off.
     srv.restart(WEBUI_SECRET_KEY=KEY)
-    status, _ = srv.call("GET", "/api/v1/auths/", token=token)
+    status, _body = srv.call("GET", "/api/v1/auths/", token=token)
     note(kind, t, "session after restart, same key", status, signup_policy(srv))
     assert status == 200 and signup_policy(srv) is False
     # Without the kept key every session ends.
     srv.restart(WEBUI_SECRET_KEY="x" * 64)
-    status, _ = srv.call("GET", "/api/v1/auths/", token=token)
+    status, _body = srv.call("GET", "/api/v1/auths/", token=token)
     note(kind, t, "session after restart, other key", status)
     assert status == 401
 
@@ -90,7 +90,7 @@ def test_without_initial_admin_signup_the_first_admin_is_refused(kind, server_fa
     env = render_env(tmp_path)
     assert "ENABLE_INITIAL_ADMIN_SIGNUP" not in env or env["ENABLE_INITIAL_ADMIN_SIGNUP"] == "false"
     srv = server_factory(env).start(WEBUI_SECRET_KEY=KEY)
-    status, _ = srv.call("POST", "/api/v1/auths/signup", ADMIN)
+    status, _body = srv.call("POST", "/api/v1/auths/signup", ADMIN)
     note(kind, "no_initial_admin", "first signup", status)
     assert status == 403
 
@@ -113,7 +113,7 @@ def test_signup_policy_holds_after_the_run_and_restarts(kind, server_factory, tm
         overrides["WEBSOCKET_REDIS_URL"] = url + "/1"
     t = f"policy_{'redis' if redis else 'plain'}"
     srv = server_factory(env).start(**overrides)
-    token, _role, _ = role_signin_or_signup(srv)
+    token, _role, _extra = role_signin_or_signup(srv)
     note(kind, t, "after first account", signup_policy(srv))
     assert signup_policy(srv) is False  # upstream switches sign-up off by itself
     assert role_put_signup_back(srv, token, True) is True
@@ -186,7 +186,7 @@ def test_image_request_reaches_comfyui_with_prompt_and_checkpoint(kind, server_f
         env = render_env(tmp_path, **role_vars)
         assert env["IMAGE_GENERATION_MODEL"] == "sd_xl_base_1.0.safetensors"
         srv = server_factory(env).start(WEBUI_SECRET_KEY=KEY)
-        token, _, _ = role_signin_or_signup(srv)
+        token, _role, _extra = role_signin_or_signup(srv)
         t = "images"
         # tasks/images.yml: read, then post the settings with the workflow and the node map.
         status, conf = srv.call("GET", "/api/v1/images/config", token=token)

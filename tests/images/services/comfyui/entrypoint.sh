@@ -1,4 +1,3 @@
-#!/bin/bash
 # The stand-in image's copy of YanWenKun/ComfyUI-Docker cu126-slim
 # runner-scripts/entrypoint.sh (see CONTRACT.md): user scripts, ComfyUI copied
 # from the bundle only when /root/ComfyUI/main.py is missing, pip into
@@ -42,4 +41,5 @@ export PATH="${PATH}:/root/.local/bin"
 export PIP_ROOT_USER_ACTION=ignore
 
 cd /root
+# shellcheck disable=SC2086 # CLI_ARGS is split into words on purpose, as upstream does
 exec python3 ./ComfyUI/main.py --listen --port 8188 ${CLI_ARGS}

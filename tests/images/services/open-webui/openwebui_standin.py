@@ -113,7 +113,7 @@ class Redis:
             n = int(rest)
             return None if n < 0 else f.read(n + 2)[:-2].decode()
         if kind == b"*":
-            return [self._read(f) for _ in range(int(rest))]
+            return [self._read(f) for _attempt in range(int(rest))]
         if kind == b"-":
             raise RuntimeError(rest.decode())
         return rest.decode()
@@ -560,7 +560,7 @@ class WebuiHandler(BaseHTTPRequestHandler):
         )
         try:
             res = comfyui_generate(self.cfg["COMFYUI_BASE_URL"], user["id"], workflow)
-            images = [{"url": "/api/v1/files/standin/content"} for _ in res["data"]]
+            images = [{"url": "/api/v1/files/standin/content"} for _attempt in res["data"]]
         except Exception as exc:  # upstream answers 400 with the error text
             return self.send_json(400, {"detail": str(exc)})
         self.send_json(200, images)
