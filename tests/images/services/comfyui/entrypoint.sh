@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The stand-in image's copy of YanWenKun/ComfyUI-Docker cu126-slim
 # runner-scripts/entrypoint.sh (see CONTRACT.md): user scripts, ComfyUI copied
 # from the bundle only when /root/ComfyUI/main.py is missing, pip into
