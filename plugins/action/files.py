@@ -13,6 +13,9 @@ module runs once on the host: all the comparing and writing is there.
 
 from __future__ import annotations
 
+import os
+import socket
+
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -22,6 +25,17 @@ from ansible.release import __version__ as core_version
 # ansible-core < 2.19 converts a rendered template that looks like a Python literal
 # (a JSON document, say) into data unless told not to; 2.19 deprecates the option.
 _OLD_CORE = tuple(int(part) for part in core_version.split(".")[:2]) < (2, 19)
+
+
+def _run_id():
+    """The playbook run this task belongs to: the ansible-playbook process (a worker's parent) and its start."""
+    ppid = os.getppid()
+    try:
+        with open(f"/proc/{ppid}/stat", encoding="ascii") as handle:
+            started = handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        started = "0"
+    return f"{socket.gethostname()}:{ppid}:{started}"
 
 
 class ActionModule(ActionBase):
@@ -48,6 +62,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=to_text(exc))
             return result
         args["files"] = entries
+        if args.get("pending") is not None and args.get("run_id") is None:
+            args["run_id"] = _run_id()
         try:
             result.update(
                 self._execute_module(module_name="homelab.ai_stack.files", module_args=args, task_vars=task_vars)

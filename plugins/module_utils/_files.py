@@ -380,10 +380,21 @@ def describe(item, seen, why):
     }
 
 
-def marker_text(now, slug, changed, record_reason=None):
-    """What a pending marker says: when, and why."""
+def marker_text(now, slug, changed, run_id=None, record_reason=None):
+    """What a pending marker says: when and why; its second line names the run that wrote it."""
     why = ", ".join(changed) if changed else (record_reason or "recorded")
-    return f"{now} {slug}: {why}\n"
+    text = f"{now} {slug}: {why}\n"
+    if run_id:
+        text += f"run: {run_id}\n"
+    return text
+
+
+def marker_run(text):
+    """The run that wrote a marker (marker_text()), or None for a marker without one."""
+    for line in text.splitlines()[1:]:
+        if line.startswith("run: "):
+            return line[5:].strip() or None
+    return None
 
 
 # ---- writes (each leaves the old state recoverable until the set is done) ----

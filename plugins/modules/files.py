@@ -138,6 +138,12 @@ options:
     description: The directory of the restart markers (made V(0700) when missing).
     type: path
     default: /var/lib/ai-stack/pending
+  run_id:
+    description:
+      - Names the playbook run, written into the marker. Set by the action plugin (the controller's
+        C(ansible-playbook) process); a marker written earlier in the same run (another task with the same
+        O(pending)) is then not taken for one a killed run left.
+    type: str
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
 attributes:
@@ -245,8 +251,9 @@ backup_files:
 pending:
   description:
     - The restart marker, with O(pending) or O(forget).
-    - C(state) is V(written) (this run wrote it, or would in check mode), V(left) (a killed run left it; the
-      task is C(changed) so the handler runs), V(forgotten) (removed), or V(none).
+    - C(state) is V(written) (this task wrote it, or would in check mode), V(noted) (an earlier task of this
+      run wrote it), V(left) (a killed run left it; the task is C(changed) so its handler runs again),
+      V(forgotten) (removed by O(forget)), or V(none).
   returned: when O(pending) or O(forget) is set
   type: dict
   sample: {name: zabbix-agent2-restart, path: /var/lib/ai-stack/pending/zabbix-agent2-restart, state: written}
@@ -267,6 +274,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._files import (  
     FilesError,
     check_slug,
     describe,
+    marker_run,
     marker_text,
     normalize,
     observe,
@@ -438,11 +446,24 @@ def run_module(module):
     pending_dir = params["pending_dir"]
     marker = os.path.join(pending_dir, pending or forget) if (pending or forget) else None
     marker_there = bool(marker) and os.path.lexists(marker)
+    run_id = params["run_id"]
+    marker_ours = False  # written earlier in this run (another task of the same concern)
+    marker_old = ""
+    if pending and marker_there:
+        try:
+            with open(marker, encoding="utf-8", errors="replace") as handle:
+                marker_old = handle.read()
+        except OSError:
+            marker_old = ""
+        marker_ours = bool(run_id) and marker_run(marker_old) == run_id
     result = {"changed": bool(changed_files), "files": report, "changed_files": changed_files, "backup_files": {}}
     if marker:
         result["pending"] = {"name": pending or forget, "path": marker, "state": "none"}
     want_marker = bool(pending) and (bool(changed_files) or params["record"])
-    if pending and marker_there:
+    if pending and marker_there and marker_ours:
+        result["pending"]["state"] = "noted"
+        result["changed"] = result["changed"] or params["record"]
+    elif pending and marker_there:
         result["pending"]["state"] = "left"
         result["changed"] = True
         module.warn(f"{marker} is left from an unfinished run: the handler runs again")
@@ -464,13 +485,25 @@ def run_module(module):
     writer = _Writer(module)
     marker_written = False
     try:
+        if pending and marker_there and not marker_ours and run_id:
+            # Taken over by this run: the next task with the same marker does not report it again.
+            first = marker_old.splitlines()[0] if marker_old.strip() else "(empty)"
+            if "left from an unfinished run (" in first:
+                first = first.split("left from an unfinished run (", 1)[1].rstrip(")")
+            write_file(
+                marker,
+                marker_text(_now(), pending, [], run_id, f"left from an unfinished run ({first})").encode(),
+                0o600,
+                None,
+                None,
+            )
         if want_marker and not marker_there:
             if not os.path.isdir(pending_dir):
                 os.makedirs(pending_dir, 0o700)
                 os.chmod(pending_dir, 0o700)
             write_file(
                 marker,
-                marker_text(_now(), pending, changed_files, None if changed_files else "recorded by the task").encode(),
+                marker_text(_now(), pending, changed_files, run_id, "recorded by the task").encode(),
                 0o600,
                 None,
                 None,
@@ -539,6 +572,7 @@ def main():
             "record": {"type": "bool", "default": False},
             "forget": {"type": "str"},
             "pending_dir": {"type": "path", "default": "/var/lib/ai-stack/pending"},
+            "run_id": {"type": "str"},
         },
         mutually_exclusive=[["pending", "forget"]],
         supports_check_mode=True,
