@@ -67,7 +67,6 @@ options:
             (the module's argument is C(no_log)).
         type: bool
         default: false
-        no_log: false
       owner:
         description: Owner (a name or a numeric uid); default O(owner). Unset keeps the owner of an existing file.
         type: str
