@@ -53,7 +53,8 @@ options:
         type: path
       content:
         description:
-          - The content of the file, written as UTF-8 text.
+          - The content of the file, written as UTF-8 text. A dict or a list is written as JSON (as
+            M(ansible.builtin.copy) does); nothing is added, so give the final newline yourself.
           - Mutually exclusive with O(files[].src).
         type: str
       secret_content:
