@@ -234,7 +234,7 @@ def test_pending_marker_written_noted_left_and_forgotten(tmp_path, run_module):
     assert noted["pending"]["state"] == "noted" and noted["changed"] is False
 
     # The next run finds it (the handler never ran): changed, so the task notifies again.
-    left = run(run_module, files=entries, **dict(common, run_id="run-2"))
+    left = run(run_module, files=entries, **{**common, "run_id": "run-2"})
     assert left["pending"]["state"] == "left" and left["changed"] is True
     assert "left from an unfinished run" in json.dumps(left.get("warnings", []))
     assert "run: run-2" in marker.read_text()
@@ -245,7 +245,7 @@ def test_pending_marker_written_noted_left_and_forgotten(tmp_path, run_module):
     nothing = run(run_module, forget="svc-restart", pending_dir=str(pending_dir))
     assert nothing["changed"] is False and nothing["pending"]["state"] == "none"
 
-    quiet = run(run_module, files=entries, **dict(common, run_id="run-3"))
+    quiet = run(run_module, files=entries, **{**common, "run_id": "run-3"})
     assert quiet["changed"] is False and quiet["pending"]["state"] == "none" and not marker.exists()
 
 
