@@ -160,6 +160,7 @@ start_interval_dropped:
   type: bool
 """
 
+import hashlib  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 
@@ -177,6 +178,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._compose import (
     plan,
     read_files,
     read_record,
+    sha1_file,
     strip_start_interval,
     text_bytes,
     write_atomic,
@@ -225,7 +227,14 @@ class Project:
     def wanted(self):
         p = self.p
         compose = p["compose"]
-        if START_INTERVAL.search(compose) and not knows_start_interval(self.docker.api_version()):
+        # The engine is asked only when the file on the host is not the text as given
+        # (a no-op on a current engine costs no extra docker call).
+        given = hashlib.sha1(text_bytes(compose)).hexdigest()  # nosec B324 - compared with the file, not a secret
+        if (
+            START_INTERVAL.search(compose)
+            and self.current_checksum() != given
+            and not knows_start_interval(self.docker.api_version())
+        ):
             compose = strip_start_interval(compose)
             self.result["start_interval_dropped"] = True
         if p["secrets"] is not None:
@@ -236,6 +245,12 @@ class Project:
             except ComposeStateError as exc:
                 self.fail(f"env: {exc}")
         return compose, secrets
+
+    def current_checksum(self):
+        try:
+            return sha1_file(self.compose_file)
+        except OSError:
+            return None
 
     def read(self, compose, secrets):
         exists, entries, files = read_files(self.dir, FILES, SECRET, {"compose.yml": compose, "secrets.env": secrets})
