@@ -9,6 +9,9 @@ module: compose_state
 short_description: Tell whether a compose project is still as its last deploy left it, and record a deploy
 version_added: 0.1.0
 description:
+  - The read-only view of a compose project. M(homelab.ai_stack.compose_project) deploys a project (read, compare,
+    write, C(up), record) in one run with the same rules; use this module to read a project before that, for
+    example the image that runs now.
   - Reads a compose project directory in one module run, that is the directory and its files (checksum, mode,
     owner and group, in the shape M(ansible.builtin.find) returns, so P(homelab.ai_stack.file_differs#filter)
     works on the result),
@@ -79,6 +82,7 @@ notes:
   - Needs the docker CLI on the host. Without it, or with the daemon down, the project is reported out of sync
     (RV(drift) says why) and nothing fails; C(compose up) then reports the real error.
 seealso:
+  - module: homelab.ai_stack.compose_project
   - module: community.docker.docker_compose_v2
 author:
   - homelab.ai_stack contributors (!UNKNOWN)
