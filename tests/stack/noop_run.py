@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd = ["ansible-playbook", "-i", args.inventory, args.playbook, *extra]
     strings = {}
     if args.bool_strings:
-        strings, _ = bool_args(Path(args.bool_strings).resolve())
+        strings = bool_args(Path(args.bool_strings).resolve())[0]
         for name, value in strings.items():
             cmd += ["-e", f"{name}={'true' if value else 'false'}"]
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json")
