@@ -1,12 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whether a file on the host differs from what a role wants: the ``file_differs`` filter.
+"""Files on the host: the ``files`` module's logic, and the older ``file_differs`` filter.
 
-A re-run of the stack reads each role's files with one ``ansible.builtin.find``
-(checksums, modes, owners) and lets a copy, template or file task run only for
-a path whose state differs. A copy or template costs two module runs even when
-nothing changes; this costs none. Plain functions (stdlib only), unit-tested.
+The ``homelab.ai_stack.files`` module writes every file of one concern in one module
+run: normalize() checks the entries and fills the set's defaults, observe() reads a
+path once, reasons() says what differs, describe() makes a diff that never shows a
+secret, stage_file()/write_file() write atomically with owner, group and mode, and
+restore() puts back what observe() saw when a validate or check command fails.
+The pending-restart markers are named by check_slug() and written by marker_text().
+
+The ``file_differs`` filter (differences()) compares one ``ansible.builtin.find``
+result with what a copy or template task would write; it goes away when no role
+uses it any more. Plain functions (stdlib only), unit-tested.
 """
 
 from __future__ import annotations
