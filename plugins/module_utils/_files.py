@@ -253,12 +253,18 @@ def _to_bytes(content):
     return content if isinstance(content, bytes) else str(content).encode("utf-8", "surrogateescape")
 
 
-def observe(path, read_content=True):
-    """What is at ``path`` now, from one lstat (and a read of a regular file's content).
+def observe(path, read_content=True, follow=True):
+    """What is at ``path`` now, from one stat (and a read of a regular file's content).
 
-    A symlink is followed to what it points at (the file is written there).
+    A symlink is followed to what it points at (the file is written there); with
+    ``follow=False`` (a removal) the link itself is seen, as kind ``link``.
     """
-    target = os.path.realpath(path) if os.path.islink(path) else path
+    if os.path.islink(path):
+        if not follow:
+            return {"path": path, "kind": "link", "target": os.readlink(path)}
+        target = os.path.realpath(path)
+    else:
+        target = path
     try:
         st = os.stat(target)
     except OSError as exc:
@@ -348,6 +354,8 @@ def describe(item, seen, why):
     before, after = [], []
     if seen["kind"] == "absent":
         before.append("(absent)")
+    elif seen["kind"] == "link":
+        before.append(f"(symlink to {seen['target']})")
     if item["state"] == "absent":
         after.append("(absent)")
     elif item["state"] == "directory" and seen["kind"] == "absent":
@@ -473,6 +481,9 @@ def restore(seen):
     kind = seen["kind"]
     if kind == "file":
         write_file(path, seen["content"], seen["mode"], seen["uid"], seen["gid"])
+    elif kind == "link":
+        if not os.path.islink(path):
+            os.symlink(seen["target"], path)
     elif kind == "directory":
         if not os.path.isdir(path):
             _unlink_quiet(path)
