@@ -30,9 +30,29 @@ def _call(name, func, *args, **kwargs):
         raise AnsibleFilterError(f"{name}: {exc}") from None
 
 
-def zfs_snapshots_plan(datasets, **kwargs):
+_ZFS_SETTINGS = {
+    "zfs_snapshots_datasets": "datasets",
+    "zfs_snapshots_retention": "retention",
+    "zfs_snapshots_prefix": "prefix",
+    "zfs_snapshots_pre_deploy_prefix": "pre_deploy_prefix",
+    "zfs_snapshots_pre_deploy_datasets": "pre_deploy_datasets",
+    "zfs_snapshots_pre_deploy_keep_days": "pre_deploy_keep_days",
+    "zfs_snapshots_pre_deploy_keep_last": "pre_deploy_keep_last",
+    "zfs_snapshots_scrub_pools": "scrub_pools",
+    "zfs_snapshots_on_calendar": "on_calendar",
+}
+
+
+def zfs_snapshots_plan(settings):
     """The zfs_snapshots role's validated input (see zfs_snapshots_plan.yml)."""
-    return _call("zfs_snapshots_plan", _zfs_plan.plan, datasets, **kwargs)
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError("zfs_snapshots_plan: _input must be a mapping of the role's variables")
+    unknown = sorted(set(settings) - set(_ZFS_SETTINGS))
+    if unknown:
+        raise AnsibleFilterError(f"zfs_snapshots_plan: unknown settings {', '.join(unknown)}")
+    kwargs = {_ZFS_SETTINGS[name]: value for name, value in settings.items()}
+    kwargs.setdefault("datasets", [])
+    return _call("zfs_snapshots_plan", _zfs_plan.plan, **kwargs)
 
 
 def zfs_pre_deploy(existing, wanted, name, take=True):
