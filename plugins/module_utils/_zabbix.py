@@ -79,9 +79,9 @@ def firewall_plan(read_lines, wanted_sources, port):
         raise ZabbixError(f"zabbix_agent_listen_port must be an integer; got {port!r}") from None
     resolved, zones, have = {}, [], []
     for line in read_lines or []:
-        kind, _, rest = line.partition("=")
+        kind, rest = line.split("=", 1) if "=" in line else (line, "")
         if kind == "resolved":
-            name, _, addrs = rest.partition("=")
+            name, addrs = rest.split("=", 1) if "=" in rest else (rest, "")
             resolved[name] = addrs.split()
         elif kind == "zone":
             zones.append(rest)
