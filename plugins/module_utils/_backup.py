@@ -333,3 +333,204 @@ def clone_source(path, mounts, root):
     """Where path shows in the clones of clone_plan: <root><path>, or path itself outside the datasets."""
     dataset = zfs_source(path, mounts, "-")[0]
     return path if dataset is None else root.rstrip("/") + path
+
+
+# The role's input (roles/backup), checked on the controller before anything changes.
+REPOSITORY_SCHEMES = ("sftp", "rest", "s3", "b2", "azure", "gs", "swift", "rclone")
+KEEP_PERIODS = ("last", "hourly", "daily", "weekly", "monthly", "yearly")
+SUBSET_RE = re.compile(r"^$|^[0-9]+(\.[0-9]+)?%$|^[0-9]+/[0-9]+$|^[0-9]+[KMGT]$")
+SNAPSHOT_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
+SETTING_BOOLS = (
+    "backup_openwebui",
+    "backup_pihole",
+    "backup_nginx",
+    "backup_comfyui",
+    "backup_ollama",
+    "backup_zabbix_psk",
+    "backup_include_models",
+    "backup_run_now",
+)
+_TRUE = ("true", "yes", "on", "1", "y", "t")
+_FALSE = ("false", "no", "off", "0", "n", "f", "")
+
+
+def _setting_bool(name, value, errors):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    errors.append(f"{name} must be a boolean; got {value!r}")
+    return False
+
+
+def _setting_int(name, value, minimum, errors):
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        errors.append(f"{name} must be an integer; got {value!r}")
+        return minimum
+    if number < minimum:
+        errors.append(f"{name} must be >= {minimum}; got {number}")
+    return number
+
+
+def _setting_list(name, value, errors):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    errors.append(f"{name} must be a list; got {value!r}")
+    return []
+
+
+def _check_repository(s, errors):
+    repository, password = s.get("backup_repository"), s.get("backup_password")
+    if not isinstance(repository, str) or not repository or re.search(r"\s", repository):
+        errors.append(
+            "backup_repository must name the restic repository (a local path, sftp:user@host:/path or a restic "
+            f"URL, no spaces); got {repository!r}"
+        )
+    elif not repository.startswith("/") and repository.split(":", 1)[0] not in REPOSITORY_SCHEMES:
+        errors.append(
+            f"backup_repository {repository} is neither an absolute path nor a restic URL "
+            f"({', '.join(s + ':' for s in REPOSITORY_SCHEMES)})"
+        )
+    # The password is never repeated in a message.
+    if not isinstance(password, str) or len(password) < 8:
+        errors.append("backup_password must be a string of at least 8 characters (keep it in the vault)")
+    if not isinstance(s.get("backup_repository_env") or {}, dict):
+        errors.append("backup_repository_env must be a mapping of environment variables")
+
+
+def _check_keep(keep, errors):
+    if not isinstance(keep, dict):
+        errors.append(
+            f"backup_keep must be a mapping of last/hourly/daily/weekly/monthly/yearly to counts; got {keep!r}"
+        )
+        return {}
+    unknown = sorted(set(keep) - set(KEEP_PERIODS))
+    if unknown:
+        errors.append(f"backup_keep: {', '.join(unknown)} is not one of {', '.join(KEEP_PERIODS)}")
+    counts = {p: _setting_int(f"backup_keep.{p}", keep[p], 0, errors) for p in KEEP_PERIODS if p in keep}
+    if not any(counts.values()):
+        errors.append(f"backup_keep keeps nothing; got {keep!r}")
+    return counts
+
+
+def _check_extra_items(items, errors):
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            errors.append(f"backup_extra_items: each item must be a mapping; got {item!r}")
+            continue
+        name = item.get("name", "")
+        problems = []
+        if not isinstance(name, str) or not ITEM_NAME_RE.match(name):
+            problems.append("a name of lower-case letters, digits, '-', '_'")
+        if not isinstance(item.get("path"), str) or not item["path"].startswith("/"):
+            problems.append("an absolute path")
+        if item.get("kind", "dir") not in ("dir", "file"):
+            problems.append("kind dir or file")
+        for key in ("exclude", "stop_on_restore"):
+            if not isinstance(item.get(key, []), list):
+                problems.append(f"{key} as a list")
+        if problems:
+            errors.append(f"backup_extra_items: item {item!r} needs {', '.join(problems)}")
+        out.append(item)
+    return out
+
+
+def validate_settings(s):
+    """The role's inputs (a dict of variable name -> value) checked and normalised.
+
+    Booleans and integers given as strings (``-e backup_run_now=true``) are
+    converted. Raises ConfigError naming every variable that is wrong; returns
+    {state, bools..., keep, randomized_delay_sec, max_age_hours, extra_items,
+    restic_options, zfs_datasets} (the password is not returned).
+    """
+    errors = []
+    state = s.get("backup_state", "present")
+    if state not in ("present", "absent"):
+        errors.append(f"backup_state must be present or absent; got {state!r}")
+    out = {"state": state}
+    for name in SETTING_BOOLS:
+        out[name[len("backup_") :]] = _setting_bool(name, s.get(name, False), errors)
+    if state == "present":
+        _check_repository(s, errors)
+    for name in ("backup_on_calendar", "backup_check_on_calendar"):
+        if not isinstance(s.get(name), str) or not s[name].strip():
+            errors.append(f"{name} must be a systemd calendar expression; got {s.get(name)!r}")
+    out["randomized_delay_sec"] = _setting_int(
+        "backup_randomized_delay_sec", s.get("backup_randomized_delay_sec", 0), 0, errors
+    )
+    out["max_age_hours"] = _setting_int("backup_max_age_hours", s.get("backup_max_age_hours", 36), 1, errors)
+    out["keep"] = _check_keep(s.get("backup_keep"), errors)
+    subset = s.get("backup_check_read_data_subset") or ""
+    if not SUBSET_RE.match(str(subset)):
+        errors.append(f"backup_check_read_data_subset must be empty, N%, n/t or a size like 2G; got {subset!r}")
+    for name in ("backup_install_dir", "backup_config_dir", "backup_state_dir", "backup_restore_dir"):
+        value = s.get(name) or ""
+        if (value or name != "backup_restore_dir") and not str(value).startswith("/"):
+            errors.append(f"{name} must be an absolute path; got {value!r}")
+    prefix = s.get("backup_zfs_snapshot_prefix", "")
+    if not isinstance(prefix, str) or not SNAPSHOT_PREFIX_RE.match(prefix):
+        errors.append(f"backup_zfs_snapshot_prefix must be letters, digits, '.' or '-'; got {prefix!r}")
+    out["extra_items"] = _check_extra_items(
+        _setting_list("backup_extra_items", s.get("backup_extra_items"), errors), errors
+    )
+    out["restic_options"] = _setting_list("backup_restic_options", s.get("backup_restic_options"), errors)
+    out["zfs_datasets"] = _setting_list("backup_zfs_datasets", s.get("backup_zfs_datasets"), errors)
+    if errors:
+        raise ConfigError("; ".join(errors))
+    return out
+
+
+def verify_checks(age_text, state_text, timer_status, max_age_hours):
+    """Rows {check, result: pass|fail|skip, detail} from `tool age`, state.json and the timer's status."""
+    try:
+        age = int(str(age_text).strip())
+    except ValueError:
+        age = -1
+    try:
+        state = json.loads(state_text) if state_text else {}
+    except ValueError:
+        state = {}
+    state = state if isinstance(state, dict) else {}
+    limit = int(max_age_hours) * 3600
+    if 0 <= age <= limit:
+        result = "pass"
+    elif age < 0 and "last_attempt" not in state:
+        # Never attempted (a fresh deploy, before the first timer run): skip, not fail.
+        result = "skip"
+    else:
+        result = "fail"
+    detail = (
+        f"last backup {round(age / 3600, 1)} h ago (limit {max_age_hours} h)"
+        if age >= 0
+        else "no successful backup yet"
+    )
+    if state.get("last_error"):
+        detail += f"; last error: {state['last_error']}"
+    unit_state = (timer_status or {}).get("UnitFileState") or ""
+    check_ok = state.get("last_check_ok")
+    return [
+        {"check": "backup age", "result": result, "detail": detail},
+        {
+            "check": "backup timer",
+            "result": "pass" if unit_state == "enabled" else "fail",
+            "detail": f"ai-stack-backup.timer {unit_state or 'missing'}",
+        },
+        {
+            "check": "backup repository check",
+            "result": "skip" if check_ok is None else ("pass" if check_ok else "fail"),
+            "detail": "no restic check yet"
+            if check_ok is None
+            else f"last restic check {'passed' if check_ok else 'FAILED'}",
+        },
+    ]

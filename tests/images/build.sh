@@ -5,6 +5,8 @@
 #   localhost/ai-stack-test:debian12          systemd host, Debian 12 (bookworm)
 #   localhost/ai-stack-test:debian13          systemd host, Debian 13 (trixie)
 #   localhost/ai-stack-test:debian13-docker   + docker.io, docker-compose v2, buildx
+#   localhost/ai-stack-test:debian12-backup   + restic, zfs-fuse, OpenSSH client (molecule/backup)
+#   localhost/ai-stack-test:debian13-sshd     + OpenSSH server (molecule/backup's SFTP repository)
 #   localhost/ai-stack-test:app-base          base for service images (no systemd)
 #   localhost/ai-stack-test/<svc>:test        one per tests/images/services/<svc>/
 #
@@ -168,18 +170,26 @@ build_services() {
   echo "$sum" >"$tar.sum"
 }
 
+# The backup scenario's hosts carry its packages, so its runs install nothing.
+build_backup_hosts() {
+  build_host localhost/ai-stack-test:debian12-backup bookworm "restic zfs-fuse openssh-client"
+  build_host localhost/ai-stack-test:debian13-sshd trixie "openssh-server"
+}
+
 what=${1:-all}
 case "$what" in
-  hosts) build_host localhost/ai-stack-test:debian12 bookworm; build_host localhost/ai-stack-test:debian13 trixie ;;
+  hosts) build_host localhost/ai-stack-test:debian12 bookworm; build_host localhost/ai-stack-test:debian13 trixie; build_backup_hosts ;;
+  backup) build_backup_hosts ;;
   docker) build_host localhost/ai-stack-test:debian13 trixie; build_docker_host localhost/ai-stack-test:debian13-docker localhost/ai-stack-test:debian13 ;;
   services) build_app_base; with_lock build_services ;;
   all)
     build_host localhost/ai-stack-test:debian12 bookworm
     build_host localhost/ai-stack-test:debian13 trixie
     build_docker_host localhost/ai-stack-test:debian13-docker localhost/ai-stack-test:debian13
+    build_backup_hosts
     build_app_base
     with_lock build_services
     ;;
-  *) echo "usage: $0 [all|hosts|docker|services]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|hosts|docker|backup|services]" >&2; exit 2 ;;
 esac
 log "done: $what"

@@ -199,3 +199,156 @@ def test_clone_plan_mounts_parents_first_below_the_root():
     ]
     assert b.clone_source("/srv/cold-storage/ai/open-webui", mounts, "/z") == "/z/srv/cold-storage/ai/open-webui"
     assert b.clone_source("/etc/zabbix/ai-stack.psk", mounts, "/z") == "/etc/zabbix/ai-stack.psk"
+
+
+# The role's input (validate_settings) and verify rows (verify_checks).
+GOOD_SETTINGS = {
+    "backup_state": "present",
+    "backup_repository": "sftp:restic@100.100.3.12:/srv/restic/ai-stack",
+    "backup_password": "molecule-backup-password",
+    "backup_repository_env": {},
+    "backup_restic_options": [],
+    "backup_openwebui": True,
+    "backup_pihole": True,
+    "backup_nginx": True,
+    "backup_comfyui": True,
+    "backup_ollama": True,
+    "backup_zabbix_psk": True,
+    "backup_include_models": False,
+    "backup_run_now": False,
+    "backup_extra_items": [{"name": "notes", "path": "/etc/ai-stack-notes", "kind": "dir"}],
+    "backup_zfs_datasets": [],
+    "backup_zfs_snapshot_prefix": "ai-stack-backup",
+    "backup_on_calendar": "daily",
+    "backup_randomized_delay_sec": 1800,
+    "backup_check_on_calendar": "weekly",
+    "backup_check_read_data_subset": "",
+    "backup_keep": {"last": 2},
+    "backup_max_age_hours": 36,
+    "backup_install_dir": "/usr/local/libexec/ai-stack",
+    "backup_config_dir": "/etc/ai-stack/backup",
+    "backup_state_dir": "/var/lib/ai-stack/backup",
+    "backup_restore_dir": "",
+}
+
+
+def test_settings_of_the_scenario():
+    out = b.validate_settings(GOOD_SETTINGS)
+    assert out["state"] == "present"
+    assert out["keep"] == {"last": 2}
+    assert out["openwebui"] is True and out["include_models"] is False
+    assert "password" not in json.dumps(out)
+
+
+def test_settings_from_the_command_line_are_converted():
+    given = dict(
+        GOOD_SETTINGS,
+        backup_run_now="true",
+        backup_include_models="false",
+        backup_max_age_hours="48",
+        backup_randomized_delay_sec="0",
+        backup_keep={"daily": "7", "weekly": "4"},
+        backup_restic_options="--limit-upload,10000",
+        backup_zfs_datasets="tank/storage",
+    )
+    out = b.validate_settings(given)
+    assert out["run_now"] is True and out["include_models"] is False
+    assert out["max_age_hours"] == 48 and out["randomized_delay_sec"] == 0
+    assert out["keep"] == {"daily": 7, "weekly": 4}
+    assert out["restic_options"] == ["--limit-upload", "10000"]
+    assert out["zfs_datasets"] == ["tank/storage"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"backup_state": "gone"}, "backup_state must be present or absent"),
+        ({"backup_repository": ""}, "backup_repository must name the restic repository"),
+        ({"backup_repository": "/mnt/nas share"}, "backup_repository must name"),
+        ({"backup_repository": "nas/restic"}, "backup_repository nas/restic is neither an absolute path nor"),
+        ({"backup_repository": "ftp:host:/x"}, "neither an absolute path nor a restic URL"),
+        ({"backup_password": "short"}, "backup_password must be a string of at least 8 characters"),
+        ({"backup_repository_env": ["AWS_KEY=x"]}, "backup_repository_env must be a mapping"),
+        ({"backup_on_calendar": ""}, "backup_on_calendar must be a systemd calendar expression"),
+        ({"backup_randomized_delay_sec": -1}, "backup_randomized_delay_sec must be >= 0"),
+        ({"backup_max_age_hours": "0"}, "backup_max_age_hours must be >= 1"),
+        ({"backup_keep": {"daily": 0}}, "backup_keep keeps nothing"),
+        ({"backup_keep": {"dayly": 7}}, "backup_keep: dayly is not one of"),
+        ({"backup_keep": {"daily": -2}}, "backup_keep.daily must be >= 0"),
+        ({"backup_check_read_data_subset": "5 percent"}, "backup_check_read_data_subset must be empty"),
+        ({"backup_state_dir": "var/lib"}, "backup_state_dir must be an absolute path"),
+        ({"backup_restore_dir": "restore"}, "backup_restore_dir must be an absolute path"),
+        ({"backup_zfs_snapshot_prefix": "ai_stack"}, "backup_zfs_snapshot_prefix must be letters"),
+        ({"backup_run_now": "perhaps"}, "backup_run_now must be a boolean"),
+        ({"backup_extra_items": [{"name": "Notes", "path": "etc", "kind": "tree"}]}, "needs a name of lower-case"),
+        ({"backup_extra_items": [{"name": "n", "path": "/x", "exclude": "*.tmp"}]}, "exclude as a list"),
+    ],
+)
+def test_bad_settings_name_the_variable(change, message):
+    with pytest.raises(b.ConfigError) as err:
+        b.validate_settings(dict(GOOD_SETTINGS, **change))
+    assert message in str(err.value)
+
+
+def test_the_password_is_never_in_a_message():
+    with pytest.raises(b.ConfigError) as err:
+        b.validate_settings(dict(GOOD_SETTINGS, backup_password="hunter2", backup_repository=""))
+    assert "hunter2" not in str(err.value)
+    assert "backup_repository" in str(err.value)
+
+
+def test_absent_needs_no_repository():
+    out = b.validate_settings(dict(GOOD_SETTINGS, backup_state="absent", backup_repository="", backup_password=""))
+    assert out["state"] == "absent"
+
+
+@pytest.mark.parametrize(
+    ("age", "state", "timer", "want"),
+    [
+        # state.json as the tool writes it after a backup and a check.
+        (
+            "3600",
+            '{"last_success": 1, "last_attempt": 1, "last_check_ok": true}',
+            {"UnitFileState": "enabled"},
+            [
+                ("pass", "last backup 1.0 h ago (limit 36 h)"),
+                ("pass", "ai-stack-backup.timer enabled"),
+                ("pass", "last restic check passed"),
+            ],
+        ),
+        (
+            "-1",
+            "",
+            {},
+            [
+                ("skip", "no successful backup yet"),
+                ("fail", "ai-stack-backup.timer missing"),
+                ("skip", "no restic check yet"),
+            ],
+        ),
+        (
+            "-1",
+            '{"last_attempt": 5, "last_error": "repository locked", "last_check_ok": false}',
+            {"UnitFileState": "disabled"},
+            [
+                ("fail", "no successful backup yet; last error: repository locked"),
+                ("fail", "ai-stack-backup.timer disabled"),
+                ("fail", "last restic check FAILED"),
+            ],
+        ),
+        (
+            "200000",
+            "not json",
+            {"UnitFileState": "enabled"},
+            [
+                ("fail", "last backup 55.6 h ago (limit 36 h)"),
+                ("pass", "ai-stack-backup.timer enabled"),
+                ("skip", "no restic check yet"),
+            ],
+        ),
+    ],
+)
+def test_verify_checks(age, state, timer, want):
+    rows = b.verify_checks(age, state, timer, 36)
+    assert [r["check"] for r in rows] == ["backup age", "backup timer", "backup repository check"]
+    assert [(r["result"], r["detail"]) for r in rows] == want

@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the zfs_snapshots, backup and zabbix_agent roles: input plans and verify rows.
+
+The logic lives in module_utils (_zfs_plan.py, _backup.py, _zabbix.py), unit-tested there.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup, _zabbix, _zfs_plan
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _call(name, func, *args, **kwargs):
+    try:
+        return func(*[_plain(a) for a in args], **{k: _plain(v) for k, v in kwargs.items()})
+    except (_zfs_plan.PlanError, _backup.ConfigError, _zabbix.ZabbixError) as exc:
+        raise AnsibleFilterError(f"{name}: {exc}") from None
+
+
+_ZFS_SETTINGS = {
+    "zfs_snapshots_datasets": "datasets",
+    "zfs_snapshots_retention": "retention",
+    "zfs_snapshots_prefix": "prefix",
+    "zfs_snapshots_pre_deploy_prefix": "pre_deploy_prefix",
+    "zfs_snapshots_pre_deploy_datasets": "pre_deploy_datasets",
+    "zfs_snapshots_pre_deploy_keep_days": "pre_deploy_keep_days",
+    "zfs_snapshots_pre_deploy_keep_last": "pre_deploy_keep_last",
+    "zfs_snapshots_scrub_pools": "scrub_pools",
+    "zfs_snapshots_on_calendar": "on_calendar",
+}
+
+
+def zfs_snapshots_plan(settings):
+    """The zfs_snapshots role's validated input (see zfs_snapshots_plan.yml)."""
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError("zfs_snapshots_plan: _input must be a mapping of the role's variables")
+    unknown = sorted(set(settings) - set(_ZFS_SETTINGS))
+    if unknown:
+        raise AnsibleFilterError(f"zfs_snapshots_plan: unknown settings {', '.join(unknown)}")
+    kwargs = {_ZFS_SETTINGS[name]: value for name, value in settings.items()}
+    kwargs.setdefault("datasets", [])
+    return _call("zfs_snapshots_plan", _zfs_plan.plan, **kwargs)
+
+
+def zfs_pre_deploy(existing, wanted, name, take=True):
+    """The pre-deploy snapshot to take over the datasets that exist (see zfs_pre_deploy.yml)."""
+    roots = _zfs_plan.snapshot_roots(_plain(wanted or []), _plain(existing or []))
+    result = _zfs_plan.pre_deploy_snapshot(roots, str(name))
+    result["taken"] = bool(roots) and bool(take)
+    return result
+
+
+def zfs_snapshots_checks(pool_status, timer_status, max_age_days):
+    """Verify rows of the zfs_snapshots role (see zfs_snapshots_checks.yml)."""
+    return _call("zfs_snapshots_checks", _zfs_plan.checks, pool_status, timer_status, max_age_days)
+
+
+def backup_settings(settings):
+    """The backup role's validated input (see backup_settings.yml)."""
+    return _call("backup_settings", _backup.validate_settings, settings)
+
+
+def backup_checks(age_text, state_text, timer_status, max_age_hours):
+    """Verify rows of the backup role (see backup_checks.yml)."""
+    return _call("backup_checks", _backup.verify_checks, age_text, state_text, timer_status, max_age_hours)
+
+
+def zabbix_agent_checks(key_results, service_status):
+    """Verify rows of the zabbix_agent role (see zabbix_agent_checks.yml)."""
+    return _call("zabbix_agent_checks", _zabbix.agent_checks, key_results, service_status)
+
+
+def zabbix_agent_firewall(read_lines, wanted_sources, port):
+    """The agent port's firewalld rules, wanted and found (see zabbix_agent_firewall.yml)."""
+    return _call("zabbix_agent_firewall", _zabbix.firewall_plan, read_lines, wanted_sources, port)
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "zfs_snapshots_plan": zfs_snapshots_plan,
+            "zfs_pre_deploy": zfs_pre_deploy,
+            "zfs_snapshots_checks": zfs_snapshots_checks,
+            "backup_settings": backup_settings,
+            "backup_checks": backup_checks,
+            "zabbix_agent_checks": zabbix_agent_checks,
+            "zabbix_agent_firewall": zabbix_agent_firewall,
+        }

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _zabbix as z
+
+# `zabbix_agent2 -c /etc/zabbix/zabbix_agent2.conf -t <key>` as Debian's 6.0 agent prints it.
+PING = "agent.ping                                    [s|1]"
+DISCOVERY = (
+    'ai_stack.gpu.discovery                        [t|[{"{#GPU.INDEX}":"0","{#GPU.NAME}":"NVIDIA GeForce RTX 3090"}]]'
+)
+DOCKER_DOWN = "docker.ping                                   [s|0]"
+UNSUPPORTED = "docker.ping                                   [m|ZBX_NOTSUPPORTED] [Unknown metric docker.ping]"
+
+
+def _res(item, stdout, rc=0, **extra):
+    return dict(item=item, stdout=stdout, rc=rc, **extra)
+
+
+@pytest.mark.parametrize(
+    ("stdout", "value"),
+    [
+        (PING, "1"),
+        (DISCOVERY, '[{"{#GPU.INDEX}":"0","{#GPU.NAME}":"NVIDIA GeForce RTX 3090"}]'),
+        ("", None),
+        ("zabbix_agent2 [123]: ERROR: cannot open config", None),
+    ],
+)
+def test_key_value(stdout, value):
+    assert z.key_value(stdout) == value
+
+
+def test_agent_checks_rows():
+    rows = z.agent_checks(
+        [
+            _res("agent.ping", PING),
+            _res("ai_stack.gpu.discovery", DISCOVERY),
+            _res("docker.ping", DOCKER_DOWN),
+            _res("ai_stack.nfs.discovery", "", rc=1, msg="[Errno 2] No such file or directory: b'zabbix_agent2'"),
+        ],
+        {"ActiveState": "active"},
+    )
+    assert [(r["check"], r["result"]) for r in rows] == [
+        ("zabbix-agent2 service", "pass"),
+        ("zabbix key agent.ping", "pass"),
+        ("zabbix key ai_stack.gpu.discovery", "pass"),
+        ("zabbix key docker.ping", "fail"),
+        ("zabbix key ai_stack.nfs.discovery", "fail"),
+    ]
+    assert rows[1]["detail"] == "1"
+    assert rows[4]["detail"].startswith("[Errno 2]")
+
+
+@pytest.mark.parametrize(
+    ("result", "status", "want"),
+    [
+        (_res("docker.ping", UNSUPPORTED, rc=1), {"ActiveState": "active"}, "fail"),
+        (_res("agent.ping", PING), {}, "pass"),
+        (_res("docker.ping", "docker.ping   [s|1]"), {}, "pass"),
+    ],
+)
+def test_key_results(result, status, want):
+    rows = z.agent_checks([result], status)
+    assert rows[1]["result"] == want
+    assert rows[0]["result"] == ("pass" if status else "fail")
+
+
+def test_long_details_are_cut():
+    rows = z.agent_checks([_res("x", "x   [t|" + "a" * 300 + "]")], {})
+    assert len(rows[1]["detail"]) == 120
+
+
+# What tasks/firewalld.yml's read prints on the Debian 13 host of the zabbix_agent scenario after a stranger's
+# rule was added by hand (names resolved with getent ahosts).
+READ = [
+    "resolved=zabbix.example=192.0.2.20 2001:db8::20 ",
+    "resolved=gone.example=",
+    "zone=self-hosted",
+    "zone=public",
+    'permanent=public=rule family="ipv4" source address="100.100.1.2" port port="10050" protocol="tcp" accept',
+    'runtime=public=rule family="ipv4" source address="100.100.1.3" port port="10050" protocol="tcp" accept',
+]
+
+
+def test_firewall_plan_from_a_read():
+    plan = z.firewall_plan(READ, ["100.100.1.2", "zabbix.example", "gone.example", "127.0.0.1"], "10050")
+    assert plan["names"] == ["zabbix.example", "gone.example"]
+    assert plan["unresolved"] == ["gone.example"]
+    assert plan["sources"] == ["100.100.1.2", "192.0.2.20", "2001:db8::20"]
+    assert plan["rules"][2] == (
+        'rule family="ipv6" source address="2001:db8::20" port port="10050" protocol="tcp" accept'
+    )
+    assert plan["zones"] == ["self-hosted", "public"]
+    assert plan["differs"] is True
+
+
+def test_firewall_plan_in_place_does_not_differ():
+    rule = 'rule family="ipv4" source address="192.0.2.10" port port="10050" protocol="tcp" accept'
+    read = ["zone=public", f"runtime=public={rule}", f"permanent=public={rule}"]
+    plan = z.firewall_plan(read, "192.0.2.10", 10050)
+    assert plan["rules"] == [rule]
+    assert plan["differs"] is False
+
+
+def test_firewall_plan_without_firewalld_has_no_zones():
+    plan = z.firewall_plan([], ["192.0.2.10", "192.0.2.0/24"], 10050)
+    assert plan["zones"] == [] and plan["differs"] is False
+    assert plan["sources"] == ["192.0.2.0/24", "192.0.2.10"]
+
+
+def test_firewall_plan_bad_port():
+    with pytest.raises(z.ZabbixError, match="zabbix_agent_listen_port"):
+        z.firewall_plan([], [], "ten")
