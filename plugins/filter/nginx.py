@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the nginx role: its virtual hosts and the names of its ACME certificate."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _call(name, func, *args):
+    try:
+        return func(*args)
+    except _nginx.NginxError as exc:
+        raise AnsibleFilterError(f"{name}: {exc}") from exc
+
+
+def nginx_inventory_vhosts(catalog, groups, hostvars, inventory_hostname, subdomains=None):
+    """One vhost per service of the catalog that a host of the inventory deploys."""
+    return _call(
+        "nginx_inventory_vhosts",
+        _nginx.inventory_vhosts,
+        _plain(catalog),
+        _plain(dict(groups)),
+        hostvars,
+        inventory_hostname,
+        _plain(dict(subdomains or {})),
+    )
+
+
+def nginx_vhosts(vhosts, extra, domain, default_body_size="100m"):
+    """nginx_vhosts + nginx_vhosts_extra with every key set (fqdn, booleans, defaults)."""
+    return _call("nginx_vhosts", _nginx.normalize_vhosts, _plain(vhosts), _plain(extra), domain, str(default_body_size))
+
+
+def nginx_vhost_problems(vhosts, domain, name_constrained=False):
+    """One message per problem of the normalised vhosts; empty when they are good."""
+    return _call(
+        "nginx_vhost_problems", _nginx.vhost_problems, _plain(vhosts), domain, _nginx.to_bool(name_constrained)
+    )
+
+
+def nginx_acme_names(fqdns, domain, wildcard=False):
+    """The names of the ACME certificate."""
+    return _call("nginx_acme_names", _nginx.acme_names, _plain(fqdns), domain, wildcard)
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "nginx_inventory_vhosts": nginx_inventory_vhosts,
+            "nginx_vhosts": nginx_vhosts,
+            "nginx_vhost_problems": nginx_vhost_problems,
+            "nginx_acme_names": nginx_acme_names,
+        }
