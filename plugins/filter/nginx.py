@@ -55,6 +55,31 @@ def nginx_acme_names(fqdns, domain, wildcard=False):
     return _call("nginx_acme_names", _nginx.acme_names, _plain(fqdns), domain, wildcard)
 
 
+def nginx_current(found, data_path, fqdns, record_text, settings):
+    """What a re-run need not touch: the internal CA's certificates, the generated password and token."""
+    return _call(
+        "nginx_current", _nginx.current, _plain(found), data_path, _plain(fqdns), record_text, _plain(settings)
+    )
+
+
+def nginx_cert_record(found, data_path, fqdns, not_after, ca_constrained):
+    """The text of certs/server-certificate.json."""
+    return _call(
+        "nginx_cert_record",
+        _nginx.written_cert_record,
+        _plain(found),
+        data_path,
+        _plain(fqdns),
+        not_after,
+        _nginx.to_bool(ca_constrained),
+    )
+
+
+def nginx_secret_record(secret, kind, content, user, salt=""):
+    """The text of basic-auth.json (kind auth) or api-token.json (kind token)."""
+    return _call("nginx_secret_record", _nginx.secret_record, kind, secret, content, user, salt)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -62,4 +87,7 @@ class FilterModule:
             "nginx_vhosts": nginx_vhosts,
             "nginx_vhost_problems": nginx_vhost_problems,
             "nginx_acme_names": nginx_acme_names,
+            "nginx_current": nginx_current,
+            "nginx_cert_record": nginx_cert_record,
+            "nginx_secret_record": nginx_secret_record,
         }

@@ -12,6 +12,8 @@ converted here, once.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import ipaddress
 import json
 import re
@@ -194,3 +196,125 @@ def acme_names(fqdns, domain, wildcard=False):
     suffix = "." + domain
     covered = [n for n in names if n.endswith(suffix) and "." not in n[: -len(suffix)]]
     return ["*." + domain, *sorted(set(names) - set(covered))]
+
+
+# The records a re-run compares instead of running the crypto modules or
+# reading a generated secret: what a file was written for, and the SHA-1
+# (what ansible.builtin.find reports) of the files it belongs with. Written as
+# Ansible's to_nice_json(sort_keys=true) writes them, so a record made by an
+# earlier version of the role still matches.
+CERT_FILES = ("ca/ca.crt", "certs/server.key", "certs/server.crt")
+AUTH_FILES = ("basic-auth.password", "auth/htpasswd")
+TOKEN_FILES = ("api-token", "auth/api-token.map")
+CERT_RECORD = "certs/server-certificate.json"
+AUTH_RECORD = "basic-auth.json"
+TOKEN_RECORD = "api-token.json"
+
+
+def sha1(text):
+    """The SHA-1 find reports for a file holding ``text`` (UTF-8)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _nice_json(value):
+    return json.dumps(value, indent=4, sort_keys=True, separators=(",", ": "))
+
+
+def found_sums(found, data_path):
+    """relative path -> SHA-1 of the regular files (not symlinks) a find below ``data_path`` reported."""
+    entries = found.get("files", []) if isinstance(found, dict) else (found or [])
+    prefix = data_path.rstrip("/") + "/"
+    return {
+        e["path"][len(prefix) :]: e["checksum"]
+        for e in entries
+        if e["path"].startswith(prefix) and not e.get("islnk") and "checksum" in e
+    }
+
+
+def cert_record(fqdns, not_after, ca_constrained, sums):
+    """certs/server-certificate.json: the names, expiry and CA, key and certificate checksums."""
+    fqdns = list(fqdns)
+    return _nice_json(
+        {
+            "common_name": fqdns[0] if fqdns else "",
+            "names": sorted(fqdns),
+            "not_after": not_after,
+            "ca_name_constrained": bool(ca_constrained),
+            "sha1": {name.split("/")[-1]: sums.get(name, "") for name in CERT_FILES},
+        }
+    )
+
+
+def auth_record(user, salt, sums):
+    """basic-auth.json: which generated password and user the htpasswd file holds."""
+    return _nice_json({"user": user, "salt": salt, "sha1": {n.split("/")[-1]: sums.get(n, "") for n in AUTH_FILES}})
+
+
+def token_record(user, sums):
+    """api-token.json: which generated token the map file holds."""
+    return _nice_json({"user": user, "sha1": {n.split("/")[-1]: sums.get(n, "") for n in TOKEN_FILES}})
+
+
+def _private(entry, worker_gid):
+    """Root's, 0640, group of the nginx workers: how the key, htpasswd and token map are kept."""
+    return bool(entry) and entry.get("mode") == "0640" and entry.get("uid") == 0 and entry.get("gid") == int(worker_gid)
+
+
+def current(found, data_path, fqdns, record_text, settings, now=None):
+    """What a re-run need not touch, from one find below ``data_path`` and the certificate record's text.
+
+    ``settings``: worker_gid, auth_user, auth_salt, token_user, renew_before_days.
+    Returns tls (the internal CA, server key and certificate are current: the
+    record rendered again from the names wanted now and the checksums found is
+    the text on the host, and the recorded expiry is outside the renewal
+    window), ca_unconstrained (a CA made before the name constraints),
+    htpasswd and token (the generated secret's file is what its record says).
+    """
+    entries = found.get("files", []) if isinstance(found, dict) else (found or [])
+    prefix = data_path.rstrip("/") + "/"
+    files = {e["path"][len(prefix) :]: e for e in entries if e["path"].startswith(prefix) and not e.get("islnk")}
+    sums = found_sums(entries, data_path)
+    fqdns = list(fqdns)
+    record = {}
+    if record_text:
+        try:
+            record = json.loads(record_text)
+        except ValueError:
+            record = {}
+    not_after = str(record.get("not_after", ""))
+    tls = "ca/ca.crt" in files and _private(files.get("certs/server.key"), settings["worker_gid"])
+    if tls and fqdns:
+        tls = bool(re.match(r"^[0-9]{14}Z$", not_after))
+        if tls:
+            renew_at = datetime.datetime.strptime(not_after, "%Y%m%d%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+            now = now or datetime.datetime.now(datetime.timezone.utc)
+            tls = (
+                sums.get(CERT_RECORD) == sha1(cert_record(fqdns, not_after, record.get("ca_name_constrained"), sums))
+                and (renew_at - now).total_seconds() > int(settings["renew_before_days"]) * 86400
+            )
+    auth = auth_record(settings["auth_user"], settings["auth_salt"], sums)
+    token = token_record(settings["token_user"], sums)
+    return {
+        "tls": bool(tls),
+        "ca_unconstrained": bool(record) and record.get("ca_name_constrained") is not True,
+        "htpasswd": AUTH_FILES[0] in sums
+        and sums.get(AUTH_RECORD) == sha1(auth)
+        and _private(files.get(AUTH_FILES[1]), settings["worker_gid"]),
+        "token": TOKEN_FILES[0] in sums
+        and sums.get(TOKEN_RECORD) == sha1(token)
+        and _private(files.get(TOKEN_FILES[1]), settings["worker_gid"]),
+    }
+
+
+def written_cert_record(found, data_path, fqdns, not_after, ca_constrained):
+    """The certificate record after an issue, from a find of the CA certificate, server key and certificate."""
+    return cert_record(fqdns, not_after, ca_constrained, found_sums(found, data_path))
+
+
+def secret_record(kind, secret, content, user, salt=""):
+    """The record of a generated secret (``auth``: password and htpasswd; ``token``: token and map)."""
+    if kind == "auth":
+        return auth_record(user, salt, {AUTH_FILES[0]: sha1(secret), AUTH_FILES[1]: sha1(content)})
+    if kind == "token":
+        return token_record(user, {TOKEN_FILES[0]: sha1(secret), TOKEN_FILES[1]: sha1(content)})
+    raise NginxError(f"secret_record: kind must be auth or token, got {kind!r}")

@@ -5,6 +5,7 @@ Molecule scenarios' (one host; an edge host and a GPU host)."""
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import pytest
@@ -170,3 +171,116 @@ def test_acme_names():
     assert _nginx.acme_names(fqdns, "ai.test") == ["a.b.ai.test", "chat.ai.test", "comfy.ai.test", "wiki.example.org"]
     assert _nginx.acme_names(fqdns, "ai.test", "true") == ["*.ai.test", "a.b.ai.test", "wiki.example.org"]
     assert _nginx.acme_names([], "ai.test", True) == ["*.ai.test"]
+
+
+# --- records: what a re-run compares instead of running the crypto modules or reading a secret
+
+DATA = "/srv/cold-storage/services/nginx-proxy"
+SETTINGS = {"worker_gid": 65534, "auth_user": "admin", "auth_salt": "0123456789abcdef", "token_user": "api"}
+SETTINGS["renew_before_days"] = "30"
+NOW = datetime.datetime(2026, 12, 6, tzinfo=datetime.timezone.utc)
+
+
+def _entry(rel, checksum=None, mode="0644", gid=0, isdir=False, islnk=False):
+    e = {"path": f"{DATA}/{rel}", "mode": mode, "uid": 0, "gid": gid, "isdir": isdir, "islnk": islnk}
+    if checksum is not None:
+        e["checksum"] = checksum
+    return e
+
+
+def _host(not_after="20271206000000Z", names=("chat.ai.test", "comfy.ai.test"), constrained=True):
+    """A find result and the certificate record's text as the role leaves them after a converge."""
+    found = [
+        _entry("ca/ca.crt", "aa" * 20),
+        _entry("certs/server.key", "bb" * 20, mode="0640", gid=65534),
+        _entry("certs/server.crt", "cc" * 20),
+        _entry("basic-auth.password", _nginx.sha1("pw"), mode="0600"),
+        _entry("auth/htpasswd", _nginx.sha1("admin:$6$hash"), mode="0640", gid=65534),
+        _entry("api-token", _nginx.sha1("tok\n"), mode="0600"),
+        _entry("auth/api-token.map", _nginx.sha1("map"), mode="0640", gid=65534),
+    ]
+    record = _nginx.written_cert_record(found, DATA, list(names), not_after, constrained)
+    found.append(_entry("certs/server-certificate.json", _nginx.sha1(record), mode="0600"))
+    auth = _nginx.secret_record("auth", "pw", "admin:$6$hash", "admin", "0123456789abcdef")
+    found.append(_entry("basic-auth.json", _nginx.sha1(auth), mode="0600"))
+    token = _nginx.secret_record("token", "tok\n", "map", "api")
+    found.append(_entry("api-token.json", _nginx.sha1(token), mode="0600"))
+    return found, record
+
+
+def test_records_are_written_as_to_nice_json_wrote_them():
+    from ansible.plugins.filter.core import to_nice_json
+
+    _found, record = _host()
+    assert record == to_nice_json(
+        {
+            "common_name": "chat.ai.test",
+            "names": ["chat.ai.test", "comfy.ai.test"],
+            "not_after": "20271206000000Z",
+            "ca_name_constrained": True,
+            "sha1": {"ca.crt": "aa" * 20, "server.key": "bb" * 20, "server.crt": "cc" * 20},
+        },
+        sort_keys=True,
+    )
+    assert _nginx.secret_record("token", "t", "m", "api") == to_nice_json(
+        {"user": "api", "sha1": {"api-token": _nginx.sha1("t"), "api-token.map": _nginx.sha1("m")}}, sort_keys=True
+    )
+    with pytest.raises(_nginx.NginxError, match="kind must be auth or token"):
+        _nginx.secret_record("key", "t", "m", "api")
+
+
+def test_a_converged_host_is_current():
+    found, record = _host()
+    state = _nginx.current(found, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+    assert state == {"tls": True, "ca_unconstrained": False, "htpasswd": True, "token": True}
+    # The find result as registered (a dict with files) reads the same.
+    assert _nginx.current({"files": found}, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW) == state
+
+
+@pytest.mark.parametrize(
+    "change, stale",
+    [
+        (lambda f, r: (f, r, ["chat.ai.test"]), "tls"),  # a vhost removed
+        (lambda f, r: ([e for e in f if not e["path"].endswith("ca.crt")], r, None), "tls"),  # CA gone
+        (lambda f, r: ([dict(e, mode="0644") if e["path"].endswith("server.key") else e for e in f], r, None), "tls"),
+        (
+            lambda f, r: ([dict(e, checksum="dd" * 20) if e["path"].endswith("server.crt") else e for e in f], r, None),
+            "tls",
+        ),
+        (lambda f, r: ([dict(e, islnk=True) if e["path"].endswith("server.key") else e for e in f], r, None), "tls"),
+        (lambda f, r: (f, "", None), "tls"),  # no record read
+        (
+            lambda f, r: ([dict(e, checksum="ee" * 20) if e["path"].endswith("/htpasswd") else e for e in f], r, None),
+            "htpasswd",
+        ),
+        (lambda f, r: ([dict(e, gid=0) if e["path"].endswith("/htpasswd") else e for e in f], r, None), "htpasswd"),
+        (lambda f, r: ([e for e in f if not e["path"].endswith("basic-auth.password")], r, None), "htpasswd"),
+        (
+            lambda f, r: ([dict(e, checksum="ff" * 20) if e["path"].endswith("api-token") else e for e in f], r, None),
+            "token",
+        ),
+        (lambda f, r: ([e for e in f if not e["path"].endswith("api-token.json")], r, None), "token"),
+    ],
+)
+def test_a_change_on_the_host_makes_its_part_due(change, stale):
+    found, record = _host()
+    found, record, names = change(found, record)
+    state = _nginx.current(found, DATA, names or ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+    assert [k for k in ("tls", "htpasswd", "token") if not state[k]] == [stale]
+
+
+def test_the_renewal_window_and_an_unconstrained_ca():
+    found, record = _host(not_after="20261231000000Z")  # 25 days left, renewal at 30
+    assert not _nginx.current(found, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)["tls"]
+    found, record = _host(constrained=False)
+    state = _nginx.current(found, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+    assert state["tls"] and state["ca_unconstrained"]
+    # No vhost: the CA and the key are all that is needed.
+    found, record = _host()
+    assert _nginx.current(found, DATA, [], "", SETTINGS, NOW)["tls"]
+    assert _nginx.current([], DATA, [], "", SETTINGS, NOW) == {
+        "tls": False,
+        "ca_unconstrained": False,
+        "htpasswd": False,
+        "token": False,
+    }
