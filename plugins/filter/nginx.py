@@ -80,6 +80,20 @@ def nginx_secret_record(secret, kind, content, user, salt=""):
     return _call("nginx_secret_record", _nginx.secret_record, kind, secret, content, user, salt)
 
 
+def nginx_certificate_due(info, key_fingerprint, names, common_name=None, record=None, directory=None):
+    """Why the served certificate must be issued again; empty when it is current."""
+    return _call(
+        "nginx_certificate_due",
+        _nginx.certificate_due,
+        _plain(info),
+        key_fingerprint,
+        _plain(names),
+        common_name,
+        _plain(record),
+        directory,
+    )
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -90,4 +104,5 @@ class FilterModule:
             "nginx_current": nginx_current,
             "nginx_cert_record": nginx_cert_record,
             "nginx_secret_record": nginx_secret_record,
+            "nginx_certificate_due": nginx_certificate_due,
         }

@@ -318,3 +318,33 @@ def secret_record(kind, secret, content, user, salt=""):
     if kind == "token":
         return token_record(user, {TOKEN_FILES[0]: sha1(secret), TOKEN_FILES[1]: sha1(content)})
     raise NginxError(f"secret_record: kind must be auth or token, got {kind!r}")
+
+
+def certificate_due(info, key_fingerprint, names, common_name=None, record=None, directory=None):
+    """Why the served certificate must be issued again; empty when it is current.
+
+    ``info``: what community.crypto.x509_certificate_info returned with
+    ``valid_at.renew`` (empty: no certificate). The certificate must hold the
+    server key (``key_fingerprint``, SHA-256), exactly ``names`` (and
+    ``common_name`` when given), and be valid beyond the renewal window. For
+    an ACME certificate ``record`` (acme-certificate.json) must name the same
+    ``directory`` and names.
+    """
+    if not info:
+        return ["no certificate"]
+    reasons = []
+    if not (info.get("valid_at") or {}).get("renew"):
+        reasons.append("the renewal window is reached")
+    if sorted(info.get("subject_alt_name") or []) != sorted("DNS:" + n for n in names):
+        reasons.append("the names changed")
+    if common_name is not None and (info.get("subject") or {}).get("commonName", "") != common_name:
+        reasons.append("the common name changed")
+    if (info.get("public_key_fingerprints") or {}).get("sha256", "") != (key_fingerprint or ""):
+        reasons.append("the server key changed")
+    if directory is not None:
+        record = record or {}
+        if record.get("directory", "") != directory:
+            reasons.append("the ACME directory changed")
+        if record.get("names", []) != list(names):
+            reasons.append("the recorded names differ")
+    return reasons

@@ -284,3 +284,30 @@ def test_the_renewal_window_and_an_unconstrained_ca():
         "htpasswd": False,
         "token": False,
     }
+
+
+def _info(names=("chat.ai.test", "comfy.ai.test"), renew=True, key="k1", cn="chat.ai.test"):
+    """Shaped like community.crypto.x509_certificate_info's result with valid_at.renew."""
+    return {
+        "subject": {"commonName": cn},
+        "subject_alt_name": ["DNS:" + n for n in names],
+        "public_key_fingerprints": {"sha256": key},
+        "valid_at": {"renew": renew},
+        "not_after": "20271206000000Z",
+    }
+
+
+def test_certificate_due_for_each_reason():
+    names = ["chat.ai.test", "comfy.ai.test"]
+    assert _nginx.certificate_due(_info(), "k1", names, "chat.ai.test") == []
+    assert _nginx.certificate_due({}, "k1", names) == ["no certificate"]
+    assert _nginx.certificate_due(_info(renew=False), "k1", names) == ["the renewal window is reached"]
+    assert _nginx.certificate_due(_info(), "k1", ["chat.ai.test"]) == ["the names changed"]
+    assert _nginx.certificate_due(_info(cn="comfy.ai.test"), "k1", names, "chat.ai.test") == ["the common name changed"]
+    assert _nginx.certificate_due(_info(), "k2", names) == ["the server key changed"]
+    record = {"directory": "https://127.0.0.1:14000/dir", "names": names}
+    assert _nginx.certificate_due(_info(), "k1", names, record=record, directory=record["directory"]) == []
+    assert _nginx.certificate_due(_info(), "k1", names, record={}, directory=record["directory"]) == [
+        "the ACME directory changed",
+        "the recorded names differ",
+    ]
