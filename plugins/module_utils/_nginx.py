@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import ipaddress
 import json
+import posixpath
 import re
 
 _TRUE = ("y", "yes", "on", "1", "true", "t")
@@ -240,19 +241,21 @@ def cert_record(fqdns, not_after, ca_constrained, sums):
             "names": sorted(fqdns),
             "not_after": not_after,
             "ca_name_constrained": bool(ca_constrained),
-            "sha1": {name.split("/")[-1]: sums.get(name, "") for name in CERT_FILES},
+            "sha1": {posixpath.basename(name): sums.get(name, "") for name in CERT_FILES},
         }
     )
 
 
 def auth_record(user, salt, sums):
     """basic-auth.json: which generated password and user the htpasswd file holds."""
-    return _nice_json({"user": user, "salt": salt, "sha1": {n.split("/")[-1]: sums.get(n, "") for n in AUTH_FILES}})
+    return _nice_json(
+        {"user": user, "salt": salt, "sha1": {posixpath.basename(n): sums.get(n, "") for n in AUTH_FILES}}
+    )
 
 
 def token_record(user, sums):
     """api-token.json: which generated token the map file holds."""
-    return _nice_json({"user": user, "sha1": {n.split("/")[-1]: sums.get(n, "") for n in TOKEN_FILES}})
+    return _nice_json({"user": user, "sha1": {posixpath.basename(n): sums.get(n, "") for n in TOKEN_FILES}})
 
 
 def _private(entry, worker_gid):
