@@ -21,7 +21,7 @@ def _catalog(**overrides):
     with open(os.path.join(ROOT, "roles", "nginx", "vars", "main.yml"), encoding="utf-8") as f:
         catalog = yaml.safe_load(f)["_nginx_vhost_catalog"]
     values = {
-        "{{ ai_stack_allowed_sources }}": ["100.64.0.0/10"],
+        "{{ ai_stack_allowed_sources | default(['100.64.0.0/10']) }}": ["100.64.0.0/10"],
         "{{ nginx_ollama_basic_auth | default(false) }}": overrides.get("ollama_basic_auth", False),
         "{{ nginx_ollama_token_auth | default(true) }}": overrides.get("ollama_token_auth", True),
         "{{ nginx_comfyui_basic_auth | default(true) }}": overrides.get("comfyui_basic_auth", True),
