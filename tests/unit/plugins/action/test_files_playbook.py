@@ -132,6 +132,8 @@ def play(project, *extra, ok=True):
         ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
         ANSIBLE_LOCALHOST_WARNING="False",
         ANSIBLE_RETRY_FILES_ENABLED="False",
+        # A failed host runs no handler (what a killed run looks like); ansible-test sets it true.
+        ANSIBLE_FORCE_HANDLERS="False",
     )
     (project / "none.cfg").write_text("[defaults]\n")
     cmd = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(project / "site.yml")]
@@ -169,12 +171,12 @@ def test_killed_run_resume_rerun_drift_check_mode_and_failures(project):
     assert oct(os.stat(out / "svc.psk").st_mode & 0o7777) == "0o600"
     assert not (out / "legacy.conf").exists()
     assert "+port=8080" in killed and "(secret content, not shown)" in killed
-    assert os.listdir(out / "pending") == ["svc-restart"]
+    assert os.listdir(out / "pending") == ["svc-restart"], killed
     assert restarts(project) == 0  # the handler was lost with the run
 
     # The next run changes no file but finds the marker: it restarts, then forgets it.
     resumed = play(project)
-    assert "left from an unfinished run" in resumed
+    assert "left from an unfinished run" in " ".join(resumed.split())  # a warning may be wrapped
     assert recap(resumed)["changed"] == 3  # the task that found the marker, the restart, forgetting the marker
     assert restarts(project) == 1
     assert os.listdir(out / "pending") == []

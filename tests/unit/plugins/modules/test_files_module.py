@@ -265,3 +265,18 @@ def test_record_without_pending_and_bad_marker_names_are_refused(tmp_path, run_m
     assert "record needs pending" in run(run_module, files=[], record=True)["msg"]
     assert "pending must be a name" in run(run_module, files=[], pending="../etc/passwd")["msg"]
     assert "mutually exclusive" in run(run_module, pending="a", forget="a")["msg"]
+
+
+def test_absent_removes_a_symlink_not_its_target_and_puts_it_back_on_failure(tmp_path, run_module):
+    target = tmp_path / "real.conf"
+    target.write_text("kept\n")
+    link = tmp_path / "link.conf"
+    link.symlink_to(target)
+    refused = run(run_module, files=[{"dest": str(link), "state": "absent"}], check_command=["false"])
+    assert refused["rc"] == 1
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    removed = run(run_module, diff=True, files=[{"dest": str(link), "state": "absent"}])
+    assert removed["changed"] is True
+    assert not os.path.lexists(link)
+    assert target.read_text() == "kept\n"
+    assert f"symlink to {target}" in removed["diff"][0]["before"]
