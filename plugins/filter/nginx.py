@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the nginx role: its virtual hosts and the names of its ACME certificate."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _call(name, func, *args):
+    try:
+        return func(*args)
+    except _nginx.NginxError as exc:
+        raise AnsibleFilterError(f"{name}: {exc}") from exc
+
+
+def nginx_inventory_vhosts(catalog, groups, hostvars, inventory_hostname, subdomains=None):
+    """One vhost per service of the catalog that a host of the inventory deploys."""
+    return _call(
+        "nginx_inventory_vhosts",
+        _nginx.inventory_vhosts,
+        _plain(catalog),
+        _plain(dict(groups)),
+        hostvars,
+        inventory_hostname,
+        _plain(dict(subdomains or {})),
+    )
+
+
+def nginx_vhosts(vhosts, extra, domain, default_body_size="100m"):
+    """nginx_vhosts + nginx_vhosts_extra with every key set (fqdn, booleans, defaults)."""
+    return _call("nginx_vhosts", _nginx.normalize_vhosts, _plain(vhosts), _plain(extra), domain, str(default_body_size))
+
+
+def nginx_vhost_problems(vhosts, domain, name_constrained=False):
+    """One message per problem of the normalised vhosts; empty when they are good."""
+    return _call(
+        "nginx_vhost_problems", _nginx.vhost_problems, _plain(vhosts), domain, _nginx.to_bool(name_constrained)
+    )
+
+
+def nginx_acme_names(fqdns, domain, wildcard=False):
+    """The names of the ACME certificate."""
+    return _call("nginx_acme_names", _nginx.acme_names, _plain(fqdns), domain, wildcard)
+
+
+def nginx_current(found, data_path, fqdns, record_text, settings):
+    """What a re-run need not touch: the internal CA's certificates, the generated password and token."""
+    return _call(
+        "nginx_current", _nginx.current, _plain(found), data_path, _plain(fqdns), record_text, _plain(settings)
+    )
+
+
+def nginx_cert_record(found, data_path, fqdns, not_after, ca_constrained):
+    """The text of certs/server-certificate.json."""
+    return _call(
+        "nginx_cert_record",
+        _nginx.written_cert_record,
+        _plain(found),
+        data_path,
+        _plain(fqdns),
+        not_after,
+        _nginx.to_bool(ca_constrained),
+    )
+
+
+def nginx_secret_record(secret, kind, content, user, salt=""):
+    """The text of basic-auth.json (kind auth) or api-token.json (kind token)."""
+    return _call("nginx_secret_record", _nginx.secret_record, kind, secret, content, user, salt)
+
+
+def nginx_certificate_due(info, key_fingerprint, names, common_name=None, record=None, directory=None):
+    """Why the served certificate must be issued again; empty when it is current."""
+    return _call(
+        "nginx_certificate_due",
+        _nginx.certificate_due,
+        _plain(info),
+        key_fingerprint,
+        _plain(names),
+        common_name,
+        _plain(record),
+        directory,
+    )
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "nginx_inventory_vhosts": nginx_inventory_vhosts,
+            "nginx_vhosts": nginx_vhosts,
+            "nginx_vhost_problems": nginx_vhost_problems,
+            "nginx_acme_names": nginx_acme_names,
+            "nginx_current": nginx_current,
+            "nginx_cert_record": nginx_cert_record,
+            "nginx_secret_record": nginx_secret_record,
+            "nginx_certificate_due": nginx_certificate_due,
+        }

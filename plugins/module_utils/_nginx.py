@@ -1,0 +1,353 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The nginx role's virtual hosts: the default list from the inventory, the
+normalised list nginx.conf is rendered from, its validation, and the names of
+an ACME certificate.
+
+Plain functions (stdlib only), used by the filters in plugins/filter/nginx.py.
+Booleans may arrive as strings (``-e nginx_comfyui_basic_auth=false``) and are
+converted here, once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import ipaddress
+import json
+import posixpath
+import re
+
+_TRUE = ("y", "yes", "on", "1", "true", "t")
+_FALSE = ("n", "no", "off", "0", "false", "f", "")
+
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_UPSTREAM = re.compile(r"^https?://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
+_SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
+_SOURCE = re.compile(r"^([0-9A-Fa-f:.]+(/[0-9]+)?|all)$")
+FRAME_OPTIONS = ("DENY", "SAMEORIGIN", "")
+
+
+class NginxError(ValueError):
+    """An input that cannot be turned into virtual hosts."""
+
+
+def to_bool(value, name="value"):
+    """A boolean from a real boolean or the string a command line (-e) gives."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    text = str(value if value is not None else "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise NginxError(f"{name}: {value!r} is not a boolean")
+
+
+def inventory_vhosts(catalog, groups, hostvars, inventory_hostname, subdomains=None):
+    """The default vhost list: one vhost per service of the catalog that a host deploys.
+
+    A service is deployed by a host of its ``group`` whose ``<service>_state``
+    (an inventory variable, default ``present``) is ``present``. On the nginx
+    host itself the upstream is the container on the Docker network; on
+    another host it is that host's ``ai_stack_bind_address`` (an inventory
+    value or a fact of the settings; empty when unknown, which the validation
+    reports), where the service publishes its port.
+    """
+    subdomains = subdomains or {}
+    out = []
+    for entry in catalog:
+        service = entry["service"]
+        hosts = [
+            h
+            for h in groups.get(entry["group"], [])
+            if str(_var(hostvars, h, service + "_state", "present")) == "present"
+        ]
+        if not hosts:
+            continue
+        if inventory_hostname in hosts:
+            host = entry["container"]
+        else:
+            host = str(_var(hostvars, hosts[0], "ai_stack_bind_address", "") or "")
+            if ":" in host:
+                host = "[" + host + "]"
+        out.append(
+            {
+                "name": subdomains.get(entry["subdomain"], entry["subdomain"]),
+                "upstream": f"http://{host}:{entry['port']}",
+                "websocket": to_bool(entry.get("websocket", False), service + " websocket"),
+                "client_max_body_size": entry["client_max_body_size"],
+                "allow": list(entry.get("allow") or []),
+                "basic_auth": to_bool(entry.get("basic_auth", False), service + " basic_auth"),
+                "token_auth": to_bool(entry.get("token_auth", False), service + " token_auth"),
+                "frame_options": entry.get("frame_options", "SAMEORIGIN"),
+            }
+        )
+    return out
+
+
+def _var(hostvars, host, name, default):
+    try:
+        value = hostvars[host][name]
+    except (KeyError, TypeError):
+        return default
+    # An undefined variable of another host reads as missing.
+    return default if value is None or type(value).__name__.startswith("AnsibleUndefined") else value
+
+
+def to_list(value, name):
+    """A list from a list or the JSON text a command line (-e) gives."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError as exc:
+            raise NginxError(f"{name}: not a list (JSON when given with -e): {exc}") from exc
+    if not isinstance(value, (list, tuple)):
+        raise NginxError(f"{name} must be a list, got {type(value).__name__}")
+    return list(value)
+
+
+def normalize_vhosts(vhosts, extra=None, domain="", default_body_size="100m"):
+    """Every vhost of ``nginx_vhosts`` + ``nginx_vhosts_extra`` with each key set:
+    fqdn added, booleans converted, defaults filled in."""
+    vhosts = to_list(vhosts, "nginx_vhosts") + to_list(extra or [], "nginx_vhosts_extra")
+    out = []
+    for index, v in enumerate(vhosts):
+        if not isinstance(v, dict):
+            raise NginxError(f"nginx_vhosts entry {index}: must be a dict with name and upstream, got {v!r}")
+        name = str(v.get("name", "") or "")
+        label = f"nginx_vhosts entry '{name}'"
+        allow = v.get("allow", [])
+        if isinstance(allow, str) and allow.strip().startswith("["):
+            allow = to_list(allow, label + " allow")
+        out.append(
+            {
+                "name": name,
+                "fqdn": name if "." in name else f"{name}.{domain}",
+                "upstream": str(v.get("upstream", "") or ""),
+                "websocket": to_bool(v.get("websocket", False), label + " websocket"),
+                "client_max_body_size": str(v.get("client_max_body_size") or default_body_size),
+                "allow": allow if allow is not None else [],
+                "basic_auth": to_bool(v.get("basic_auth", False), label + " basic_auth"),
+                "token_auth": to_bool(v.get("token_auth", False), label + " token_auth"),
+                "frame_options": str(v.get("frame_options", "SAMEORIGIN")).upper(),
+            }
+        )
+    return out
+
+
+def vhost_problems(vhosts, domain, name_constrained=False):
+    """What is wrong with the normalised vhosts, one message per problem (empty: all good).
+
+    Names, upstreams, sizes and sources go into nginx.conf: anything that
+    could break out of a directive is refused; nginx -t judges the rest. With
+    a name-constrained internal CA every name must be below ``domain``.
+    """
+    problems = []
+    seen = set()
+    for v in vhosts:
+        label = f"nginx_vhosts entry '{v['name']}'"
+        if not _NAME.match(v["name"]):
+            problems.append(f"{label}: name must be a DNS label or name (a-z, 0-9, '-', '.')")
+        if v["fqdn"] in seen:
+            problems.append(f"{label}: duplicate name {v['fqdn']}")
+        seen.add(v["fqdn"])
+        if not _UPSTREAM.match(v["upstream"]):
+            hint = " (an empty host: the service host has no ai_stack_bind_address)" if "://:" in v["upstream"] else ""
+            problems.append(f"{label}: upstream must be http(s)://host:port, got '{v['upstream']}'{hint}")
+        if not _SIZE.match(v["client_max_body_size"]):
+            problems.append(
+                f"{label}: client_max_body_size must be a size like 100m, got '{v['client_max_body_size']}'"
+            )
+        allow = v["allow"]
+        if isinstance(allow, (str, bytes)) or not isinstance(allow, (list, tuple)):
+            problems.append(f"{label}: allow must be a list of addresses or CIDRs")
+        else:
+            bad = [str(a) for a in allow if not _SOURCE.match(str(a)) or not _is_source(str(a))]
+            if bad:
+                problems.append(f"{label}: allow holds what is not an address or CIDR: {', '.join(bad)}")
+        if v["frame_options"] not in FRAME_OPTIONS:
+            problems.append(f"{label}: frame_options must be DENY, SAMEORIGIN or '', got '{v['frame_options']}'")
+        if name_constrained and not (v["fqdn"] == domain or v["fqdn"].endswith("." + domain)):
+            problems.append(
+                f"{label}: {v['fqdn']} is not below ai_stack_domain {domain}, which the internal CA's"
+                " name constraints require (nginx_tls_ca_name_constraints)"
+            )
+    return problems
+
+
+def _is_source(text):
+    if text == "all":
+        return True
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def acme_names(fqdns, domain, wildcard=False):
+    """The names of the ACME certificate: every vhost name, or ``*.domain`` plus the names it does not cover."""
+    names = sorted(set(fqdns))
+    if not to_bool(wildcard, "nginx_acme_wildcard"):
+        return names
+    suffix = "." + domain
+    covered = [n for n in names if n.endswith(suffix) and "." not in n[: -len(suffix)]]
+    return ["*." + domain, *sorted(set(names) - set(covered))]
+
+
+# The records a re-run compares instead of running the crypto modules or
+# reading a generated secret: what a file was written for, and the SHA-1
+# (what ansible.builtin.find reports) of the files it belongs with. Written as
+# Ansible's to_nice_json(sort_keys=true) writes them, so a record made by an
+# earlier version of the role still matches.
+CERT_FILES = ("ca/ca.crt", "certs/server.key", "certs/server.crt")
+AUTH_FILES = ("basic-auth.password", "auth/htpasswd")
+TOKEN_FILES = ("api-token", "auth/api-token.map")
+CERT_RECORD = "certs/server-certificate.json"
+AUTH_RECORD = "basic-auth.json"
+TOKEN_RECORD = "api-token.json"
+
+
+def sha1(text):
+    """The SHA-1 find reports for a file holding ``text`` (UTF-8)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _nice_json(value):
+    return json.dumps(value, indent=4, sort_keys=True, separators=(",", ": "))
+
+
+def found_sums(found, data_path):
+    """relative path -> SHA-1 of the regular files (not symlinks) a find below ``data_path`` reported."""
+    entries = found.get("files", []) if isinstance(found, dict) else (found or [])
+    prefix = data_path.rstrip("/") + "/"
+    return {
+        e["path"][len(prefix) :]: e["checksum"]
+        for e in entries
+        if e["path"].startswith(prefix) and not e.get("islnk") and "checksum" in e
+    }
+
+
+def cert_record(fqdns, not_after, ca_constrained, sums):
+    """certs/server-certificate.json: the names, expiry and CA, key and certificate checksums."""
+    fqdns = list(fqdns)
+    return _nice_json(
+        {
+            "common_name": fqdns[0] if fqdns else "",
+            "names": sorted(fqdns),
+            "not_after": not_after,
+            "ca_name_constrained": bool(ca_constrained),
+            "sha1": {posixpath.basename(name): sums.get(name, "") for name in CERT_FILES},
+        }
+    )
+
+
+def auth_record(user, salt, sums):
+    """basic-auth.json: which generated password and user the htpasswd file holds."""
+    return _nice_json(
+        {"user": user, "salt": salt, "sha1": {posixpath.basename(n): sums.get(n, "") for n in AUTH_FILES}}
+    )
+
+
+def token_record(user, sums):
+    """api-token.json: which generated token the map file holds."""
+    return _nice_json({"user": user, "sha1": {posixpath.basename(n): sums.get(n, "") for n in TOKEN_FILES}})
+
+
+def _private(entry, worker_gid):
+    """Root's, 0640, group of the nginx workers: how the key, htpasswd and token map are kept."""
+    return bool(entry) and entry.get("mode") == "0640" and entry.get("uid") == 0 and entry.get("gid") == int(worker_gid)
+
+
+def current(found, data_path, fqdns, record_text, settings, now=None):
+    """What a re-run need not touch, from one find below ``data_path`` and the certificate record's text.
+
+    ``settings``: worker_gid, auth_user, auth_salt, token_user, renew_before_days.
+    Returns tls (the internal CA, server key and certificate are current: the
+    record rendered again from the names wanted now and the checksums found is
+    the text on the host, and the recorded expiry is outside the renewal
+    window), ca_unconstrained (a CA made before the name constraints),
+    htpasswd and token (the generated secret's file is what its record says).
+    """
+    entries = found.get("files", []) if isinstance(found, dict) else (found or [])
+    prefix = data_path.rstrip("/") + "/"
+    files = {e["path"][len(prefix) :]: e for e in entries if e["path"].startswith(prefix) and not e.get("islnk")}
+    sums = found_sums(entries, data_path)
+    fqdns = list(fqdns)
+    record = {}
+    if record_text:
+        try:
+            record = json.loads(record_text)
+        except ValueError:
+            record = {}
+    not_after = str(record.get("not_after", ""))
+    tls = "ca/ca.crt" in files and _private(files.get("certs/server.key"), settings["worker_gid"])
+    if tls and fqdns:
+        tls = bool(re.match(r"^[0-9]{14}Z$", not_after))
+        if tls:
+            renew_at = datetime.datetime.strptime(not_after, "%Y%m%d%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+            now = now or datetime.datetime.now(datetime.timezone.utc)
+            tls = (
+                sums.get(CERT_RECORD) == sha1(cert_record(fqdns, not_after, record.get("ca_name_constrained"), sums))
+                and (renew_at - now).total_seconds() > int(settings["renew_before_days"]) * 86400
+            )
+    auth = auth_record(settings["auth_user"], settings["auth_salt"], sums)
+    token = token_record(settings["token_user"], sums)
+    return {
+        "tls": bool(tls),
+        "ca_unconstrained": bool(record) and record.get("ca_name_constrained") is not True,
+        "htpasswd": AUTH_FILES[0] in sums
+        and sums.get(AUTH_RECORD) == sha1(auth)
+        and _private(files.get(AUTH_FILES[1]), settings["worker_gid"]),
+        "token": TOKEN_FILES[0] in sums
+        and sums.get(TOKEN_RECORD) == sha1(token)
+        and _private(files.get(TOKEN_FILES[1]), settings["worker_gid"]),
+    }
+
+
+def written_cert_record(found, data_path, fqdns, not_after, ca_constrained):
+    """The certificate record after an issue, from a find of the CA certificate, server key and certificate."""
+    return cert_record(fqdns, not_after, ca_constrained, found_sums(found, data_path))
+
+
+def secret_record(kind, secret, content, user, salt=""):
+    """The record of a generated secret (``auth``: password and htpasswd; ``token``: token and map)."""
+    if kind == "auth":
+        return auth_record(user, salt, {AUTH_FILES[0]: sha1(secret), AUTH_FILES[1]: sha1(content)})
+    if kind == "token":
+        return token_record(user, {TOKEN_FILES[0]: sha1(secret), TOKEN_FILES[1]: sha1(content)})
+    raise NginxError(f"secret_record: kind must be auth or token, got {kind!r}")
+
+
+def certificate_due(info, key_fingerprint, names, common_name=None, record=None, directory=None):
+    """Why the served certificate must be issued again; empty when it is current.
+
+    ``info``: what community.crypto.x509_certificate_info returned with
+    ``valid_at.renew`` (empty: no certificate). The certificate must hold the
+    server key (``key_fingerprint``, SHA-256), exactly ``names`` (and
+    ``common_name`` when given), and be valid beyond the renewal window. For
+    an ACME certificate ``record`` (acme-certificate.json) must name the same
+    ``directory`` and names.
+    """
+    if not info:
+        return ["no certificate"]
+    reasons = []
+    if not (info.get("valid_at") or {}).get("renew"):
+        reasons.append("the renewal window is reached")
+    if sorted(info.get("subject_alt_name") or []) != sorted("DNS:" + n for n in names):
+        reasons.append("the names changed")
+    if common_name is not None and (info.get("subject") or {}).get("commonName", "") != common_name:
+        reasons.append("the common name changed")
+    if (info.get("public_key_fingerprints") or {}).get("sha256", "") != (key_fingerprint or ""):
+        reasons.append("the server key changed")
+    if directory is not None:
+        record = record or {}
+        if record.get("directory", "") != directory:
+            reasons.append("the ACME directory changed")
+        if record.get("names", []) != list(names):
+            reasons.append("the recorded names differ")
+    return reasons

@@ -1,0 +1,313 @@
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The nginx role's vhost logic, on the catalog of roles/nginx/vars/main.yml and inventories shaped like the
+Molecule scenarios' (one host; an edge host and a GPU host)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+def _catalog(**overrides):
+    """The role's own catalog, with its Jinja values replaced as the role would resolve them."""
+    with open(os.path.join(ROOT, "roles", "nginx", "vars", "main.yml"), encoding="utf-8") as f:
+        catalog = yaml.safe_load(f)["_nginx_vhost_catalog"]
+    values = {
+        "{{ ai_stack_allowed_sources | default(['100.64.0.0/10']) }}": ["100.64.0.0/10"],
+        "{{ nginx_ollama_basic_auth | default(false) }}": overrides.get("ollama_basic_auth", False),
+        "{{ nginx_ollama_token_auth | default(true) }}": overrides.get("ollama_token_auth", True),
+        "{{ nginx_comfyui_basic_auth | default(true) }}": overrides.get("comfyui_basic_auth", True),
+    }
+    return [{k: values.get(v, v) if isinstance(v, str) else v for k, v in e.items()} for e in catalog]
+
+
+def test_one_host_gets_every_service_on_the_docker_network():
+    groups = {"ai_stack_edge": ["box"], "ai_stack_gpu": ["box"]}
+    vhosts = _nginx.inventory_vhosts(_catalog(), groups, {"box": {}}, "box", {"chat": "chat"})
+    assert [v["name"] for v in vhosts] == ["chat", "ollama", "comfy", "hole"]
+    assert [v["upstream"] for v in vhosts] == [
+        "http://open-webui:8080",
+        "http://ollama:11434",
+        "http://comfyui:8188",
+        "http://pihole:80",
+    ]
+    ollama = vhosts[1]
+    assert ollama["allow"] == ["100.64.0.0/10"] and ollama["token_auth"] is True and ollama["basic_auth"] is False
+    assert vhosts[2]["basic_auth"] is True and vhosts[3]["frame_options"] == "DENY"
+
+
+def test_a_service_state_absent_gets_no_vhost_and_subdomains_rename():
+    groups = {"ai_stack_edge": ["box"], "ai_stack_gpu": ["box"]}
+    hostvars = {"box": {"pihole_state": "absent", "openwebui_state": "absent"}}
+    vhosts = _nginx.inventory_vhosts(_catalog(), groups, hostvars, "box", {"ollama": "llm", "comfy": "draw"})
+    assert [v["name"] for v in vhosts] == ["llm", "draw"]
+
+
+def test_a_service_on_another_host_is_reached_at_its_bind_address():
+    groups = {"ai_stack_edge": ["edge"], "ai_stack_gpu": ["gpu1", "gpu2"]}
+    hostvars = {"edge": {}, "gpu1": {"ai_stack_bind_address": "100.100.1.2"}, "gpu2": {}}
+    vhosts = _nginx.inventory_vhosts(_catalog(), groups, hostvars, "edge")
+    assert {v["name"]: v["upstream"] for v in vhosts} == {
+        "chat": "http://open-webui:8080",
+        "ollama": "http://100.100.1.2:11434",
+        "comfy": "http://100.100.1.2:8188",
+        "hole": "http://pihole:80",
+    }
+    # IPv6 bind address in brackets; a GPU host without one yields an upstream the validation refuses.
+    hostvars["gpu1"]["ai_stack_bind_address"] = "fd7a:115c::2"
+    assert _nginx.inventory_vhosts(_catalog(), groups, hostvars, "edge")[1]["upstream"] == "http://[fd7a:115c::2]:11434"
+    del hostvars["gpu1"]["ai_stack_bind_address"]
+    vhosts = _nginx.normalize_vhosts(_nginx.inventory_vhosts(_catalog(), groups, hostvars, "edge"), [], "ai.test")
+    assert any("has no ai_stack_bind_address" in p for p in _nginx.vhost_problems(vhosts, "ai.test"))
+
+
+@pytest.mark.parametrize(
+    "text, expected", [("true", True), ("false", False), ("False", False), ("yes", True), ("0", False)]
+)
+def test_booleans_given_as_command_line_strings(text, expected):
+    vhosts = _nginx.inventory_vhosts(
+        _catalog(comfyui_basic_auth=text, ollama_token_auth=text),
+        {"ai_stack_gpu": ["box"]},
+        {"box": {}},
+        "box",
+    )
+    assert [v["basic_auth"] for v in vhosts] == [False, expected]
+    assert [v["token_auth"] for v in vhosts] == [expected, False]
+    with pytest.raises(_nginx.NginxError, match="comfyui basic_auth: 'maybe' is not a boolean"):
+        _nginx.inventory_vhosts(_catalog(comfyui_basic_auth="maybe"), {"ai_stack_gpu": ["box"]}, {"box": {}}, "box")
+
+
+def test_normalize_fills_every_key():
+    vhosts = _nginx.normalize_vhosts(
+        [{"name": "chat", "upstream": "http://open-webui:8080"}],
+        '[{"name": "wiki.example.org", "upstream": "http://10.0.0.5:80",'
+        ' "websocket": "true", "frame_options": "deny"}]',
+        "ai.test",
+        "100m",
+    )
+    assert vhosts == [
+        {
+            "name": "chat",
+            "fqdn": "chat.ai.test",
+            "upstream": "http://open-webui:8080",
+            "websocket": False,
+            "client_max_body_size": "100m",
+            "allow": [],
+            "basic_auth": False,
+            "token_auth": False,
+            "frame_options": "SAMEORIGIN",
+        },
+        {
+            "name": "wiki.example.org",
+            "fqdn": "wiki.example.org",
+            "upstream": "http://10.0.0.5:80",
+            "websocket": True,
+            "client_max_body_size": "100m",
+            "allow": [],
+            "basic_auth": False,
+            "token_auth": False,
+            "frame_options": "DENY",
+        },
+    ]
+    assert _nginx.normalize_vhosts([], "", "ai.test") == []
+    with pytest.raises(_nginx.NginxError, match="nginx_vhosts_extra: not a list"):
+        _nginx.normalize_vhosts([], "{oops", "ai.test")
+    with pytest.raises(_nginx.NginxError, match="nginx_vhosts entry 0: must be a dict"):
+        _nginx.normalize_vhosts(["chat"], [], "ai.test")
+
+
+def _one(**kw):
+    return _nginx.normalize_vhosts([dict({"name": "chat", "upstream": "http://open-webui:8080"}, **kw)], [], "ai.test")
+
+
+def test_good_vhosts_have_no_problems():
+    vhosts = _one(allow=["100.64.0.0/10", "fd7a:115c:a1e0::/48", "10.1.2.3", "all"], client_max_body_size="1g")
+    assert _nginx.vhost_problems(vhosts, "ai.test", name_constrained=True) == []
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"name": "chat;evil"}, "name must be a DNS label"),
+        ({"upstream": "http://open-webui:8080; return 200"}, "upstream must be http(s)://host:port"),
+        ({"client_max_body_size": "1 g"}, "client_max_body_size must be a size"),
+        ({"allow": "100.64.0.0/10"}, "allow must be a list"),
+        ({"allow": ["100.64.0.0/10;"]}, "allow holds what is not an address or CIDR: 100.64.0.0/10;"),
+        ({"allow": ["999.1.1.1"]}, "not an address or CIDR: 999.1.1.1"),
+        ({"frame_options": "ALLOW-FROM x"}, "frame_options must be DENY, SAMEORIGIN or ''"),
+        ({"name": "chat.example.org"}, "chat.example.org is not below ai_stack_domain ai.test"),
+    ],
+)
+def test_each_problem_is_named(entry, message):
+    problems = _nginx.vhost_problems(_one(**entry), "ai.test", name_constrained=True)
+    assert len(problems) == 1 and message in problems[0], problems
+    assert problems[0].startswith("nginx_vhosts entry")
+
+
+def test_names_outside_the_domain_are_fine_without_name_constraints_and_duplicates_are_not():
+    vhosts = _nginx.normalize_vhosts(
+        [
+            {"name": "chat.example.org", "upstream": "http://a:1"},
+            {"name": "chat.example.org", "upstream": "http://b:1"},
+        ],
+        [],
+        "ai.test",
+    )
+    assert _nginx.vhost_problems(vhosts, "ai.test") == [
+        "nginx_vhosts entry 'chat.example.org': duplicate name chat.example.org"
+    ]
+
+
+def test_acme_names():
+    fqdns = ["comfy.ai.test", "chat.ai.test", "chat.ai.test", "a.b.ai.test", "wiki.example.org"]
+    assert _nginx.acme_names(fqdns, "ai.test") == ["a.b.ai.test", "chat.ai.test", "comfy.ai.test", "wiki.example.org"]
+    assert _nginx.acme_names(fqdns, "ai.test", "true") == ["*.ai.test", "a.b.ai.test", "wiki.example.org"]
+    assert _nginx.acme_names([], "ai.test", True) == ["*.ai.test"]
+
+
+# --- records: what a re-run compares instead of running the crypto modules or reading a secret
+
+DATA = "/srv/cold-storage/services/nginx-proxy"
+SETTINGS = {"worker_gid": 65534, "auth_user": "admin", "auth_salt": "0123456789abcdef", "token_user": "api"}
+SETTINGS["renew_before_days"] = "30"
+NOW = datetime.datetime(2026, 12, 6, tzinfo=datetime.timezone.utc)
+
+
+def _entry(rel, checksum=None, mode="0644", gid=0, isdir=False, islnk=False):
+    e = {"path": f"{DATA}/{rel}", "mode": mode, "uid": 0, "gid": gid, "isdir": isdir, "islnk": islnk}
+    if checksum is not None:
+        e["checksum"] = checksum
+    return e
+
+
+def _host(not_after="20271206000000Z", names=("chat.ai.test", "comfy.ai.test"), constrained=True):
+    """A find result and the certificate record's text as the role leaves them after a converge."""
+    found = [
+        _entry("ca/ca.crt", "aa" * 20),
+        _entry("certs/server.key", "bb" * 20, mode="0640", gid=65534),
+        _entry("certs/server.crt", "cc" * 20),
+        _entry("basic-auth.password", _nginx.sha1("pw"), mode="0600"),
+        _entry("auth/htpasswd", _nginx.sha1("admin:$6$hash"), mode="0640", gid=65534),
+        _entry("api-token", _nginx.sha1("tok\n"), mode="0600"),
+        _entry("auth/api-token.map", _nginx.sha1("map"), mode="0640", gid=65534),
+    ]
+    record = _nginx.written_cert_record(found, DATA, list(names), not_after, constrained)
+    found.append(_entry("certs/server-certificate.json", _nginx.sha1(record), mode="0600"))
+    auth = _nginx.secret_record("auth", "pw", "admin:$6$hash", "admin", "0123456789abcdef")
+    found.append(_entry("basic-auth.json", _nginx.sha1(auth), mode="0600"))
+    token = _nginx.secret_record("token", "tok\n", "map", "api")
+    found.append(_entry("api-token.json", _nginx.sha1(token), mode="0600"))
+    return found, record
+
+
+def test_records_are_written_as_to_nice_json_wrote_them():
+    from ansible.plugins.filter.core import to_nice_json
+
+    _found, record = _host()
+    assert record == to_nice_json(
+        {
+            "common_name": "chat.ai.test",
+            "names": ["chat.ai.test", "comfy.ai.test"],
+            "not_after": "20271206000000Z",
+            "ca_name_constrained": True,
+            "sha1": {"ca.crt": "aa" * 20, "server.key": "bb" * 20, "server.crt": "cc" * 20},
+        },
+        sort_keys=True,
+    )
+    assert _nginx.secret_record("token", "t", "m", "api") == to_nice_json(
+        {"user": "api", "sha1": {"api-token": _nginx.sha1("t"), "api-token.map": _nginx.sha1("m")}}, sort_keys=True
+    )
+    with pytest.raises(_nginx.NginxError, match="kind must be auth or token"):
+        _nginx.secret_record("key", "t", "m", "api")
+
+
+def test_a_converged_host_is_current():
+    found, record = _host()
+    state = _nginx.current(found, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+    assert state == {"tls": True, "ca_unconstrained": False, "htpasswd": True, "token": True}
+    # The find result as registered (a dict with files) reads the same.
+    assert _nginx.current({"files": found}, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW) == state
+
+
+@pytest.mark.parametrize(
+    "change, stale",
+    [
+        (lambda f, r: (f, r, ["chat.ai.test"]), "tls"),  # a vhost removed
+        (lambda f, r: ([e for e in f if not e["path"].endswith("ca.crt")], r, None), "tls"),  # CA gone
+        (lambda f, r: ([dict(e, mode="0644") if e["path"].endswith("server.key") else e for e in f], r, None), "tls"),
+        (
+            lambda f, r: ([dict(e, checksum="dd" * 20) if e["path"].endswith("server.crt") else e for e in f], r, None),
+            "tls",
+        ),
+        (lambda f, r: ([dict(e, islnk=True) if e["path"].endswith("server.key") else e for e in f], r, None), "tls"),
+        (lambda f, r: (f, "", None), "tls"),  # no record read
+        (
+            lambda f, r: ([dict(e, checksum="ee" * 20) if e["path"].endswith("/htpasswd") else e for e in f], r, None),
+            "htpasswd",
+        ),
+        (lambda f, r: ([dict(e, gid=0) if e["path"].endswith("/htpasswd") else e for e in f], r, None), "htpasswd"),
+        (lambda f, r: ([e for e in f if not e["path"].endswith("basic-auth.password")], r, None), "htpasswd"),
+        (
+            lambda f, r: ([dict(e, checksum="ff" * 20) if e["path"].endswith("api-token") else e for e in f], r, None),
+            "token",
+        ),
+        (lambda f, r: ([e for e in f if not e["path"].endswith("api-token.json")], r, None), "token"),
+    ],
+)
+def test_a_change_on_the_host_makes_its_part_due(change, stale):
+    found, record = _host()
+    found, record, names = change(found, record)
+    state = _nginx.current(found, DATA, names or ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+    assert [k for k in ("tls", "htpasswd", "token") if not state[k]] == [stale]
+
+
+def test_the_renewal_window_and_an_unconstrained_ca():
+    found, record = _host(not_after="20261231000000Z")  # 25 days left, renewal at 30
+    assert not _nginx.current(found, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)["tls"]
+    found, record = _host(constrained=False)
+    state = _nginx.current(found, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+    assert state["tls"] and state["ca_unconstrained"]
+    # No vhost: the CA and the key are all that is needed.
+    found, record = _host()
+    assert _nginx.current(found, DATA, [], "", SETTINGS, NOW)["tls"]
+    assert _nginx.current([], DATA, [], "", SETTINGS, NOW) == {
+        "tls": False,
+        "ca_unconstrained": False,
+        "htpasswd": False,
+        "token": False,
+    }
+
+
+def _info(names=("chat.ai.test", "comfy.ai.test"), renew=True, key="k1", cn="chat.ai.test"):
+    """Shaped like community.crypto.x509_certificate_info's result with valid_at.renew."""
+    return {
+        "subject": {"commonName": cn},
+        "subject_alt_name": ["DNS:" + n for n in names],
+        "public_key_fingerprints": {"sha256": key},
+        "valid_at": {"renew": renew},
+        "not_after": "20271206000000Z",
+    }
+
+
+def test_certificate_due_for_each_reason():
+    names = ["chat.ai.test", "comfy.ai.test"]
+    assert _nginx.certificate_due(_info(), "k1", names, "chat.ai.test") == []
+    assert _nginx.certificate_due({}, "k1", names) == ["no certificate"]
+    assert _nginx.certificate_due(_info(renew=False), "k1", names) == ["the renewal window is reached"]
+    assert _nginx.certificate_due(_info(), "k1", ["chat.ai.test"]) == ["the names changed"]
+    assert _nginx.certificate_due(_info(cn="comfy.ai.test"), "k1", names, "chat.ai.test") == ["the common name changed"]
+    assert _nginx.certificate_due(_info(), "k2", names) == ["the server key changed"]
+    record = {"directory": "https://127.0.0.1:14000/dir", "names": names}
+    assert _nginx.certificate_due(_info(), "k1", names, record=record, directory=record["directory"]) == []
+    assert _nginx.certificate_due(_info(), "k1", names, record={}, directory=record["directory"]) == [
+        "the ACME directory changed",
+        "the recorded names differ",
+    ]
