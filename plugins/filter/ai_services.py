@@ -55,9 +55,7 @@ def models_path_check(fs_line, name, path, sizes=None, missing=None):
     """An error for a models path that cannot be created or lacks room, or an empty string."""
     sizes = _plain(sizes or {})
     missing = [str(m) for m in (missing or [])]
-    return _ai_services.models_room_error(
-        name, path, fs_line, sum(int(sizes.get(m) or 0) for m in missing), missing
-    )
+    return _ai_services.models_room_error(name, path, fs_line, sum(int(sizes.get(m) or 0) for m in missing), missing)
 
 
 def comfyui_node_records(stat_results, image):

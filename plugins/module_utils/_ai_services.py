@@ -254,9 +254,7 @@ def _listen_error(listen):
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
-    if address is None or not port.isdigit() or address.is_unspecified:
-        return True
-    return False
+    return bool(address is None or not port.isdigit() or address.is_unspecified)
 
 
 OLLAMA_INPUTS = {
@@ -349,7 +347,10 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
             "ollama_require_gpu false."
         )
     elif mode == "cpu":
-        notices.append(f"Ollama runs in CPU mode ({cpu_reason(gpus)}); models will be slow. Set ollama_require_gpu to make this an error.")
+        notices.append(
+            f"Ollama runs in CPU mode ({cpu_reason(gpus)}); models will be slow. "
+            "Set ollama_require_gpu to make this an error."
+        )
     out = {
         "errors": errors,
         "notices": notices,
@@ -450,9 +451,13 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
             memory = memory_limit(the_plan, "ollama", host_memory_mib, mode)
         except LimitsError as exc:
             errors.append(str(exc))
-    archives = [{"url": str(inputs.get("ollama_native_url") or ""), "checksum": inputs.get("ollama_native_checksum") or ""}]
+    archives = [
+        {"url": str(inputs.get("ollama_native_url") or ""), "checksum": inputs.get("ollama_native_checksum") or ""}
+    ]
     if mode == "rocm" and inputs.get("ollama_native_rocm_url"):
-        archives.append({"url": str(inputs["ollama_native_rocm_url"]), "checksum": inputs.get("ollama_native_rocm_checksum") or ""})
+        archives.append(
+            {"url": str(inputs["ollama_native_rocm_url"]), "checksum": inputs.get("ollama_native_rocm_checksum") or ""}
+        )
     sizes = catalog_sizes()
     out.update(
         {
@@ -509,7 +514,8 @@ def custom_nodes(nodes, errors):
         label = f"comfyui_custom_nodes[{pos}] ({entry['name'] or repo or '?'})"
         if not _REPOSITORY.match(repo):
             errors.append(
-                f"{label}: repository must be an https/ssh/git/file URL, an absolute path or user@host:path, got {repo!r}"
+                f"{label}: repository must be an https/ssh/git/file URL, an absolute path or "
+                f"user@host:path, got {repo!r}"
             )
         if not _NODE_NAME.match(entry["name"]):
             errors.append(f"{label}: name must be a folder name (letters, digits, . _ -), got {entry['name']!r}")
@@ -590,7 +596,9 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
         "gpu_mode": mode,
         "models_dir": models_dir,
         "downloads": downloads,
-        "model_dirs": sorted({"checkpoints", "vae", "loras", "controlnet", "embeddings"} | {d["dest"] for d in downloads}),
+        "model_dirs": sorted(
+            {"checkpoints", "vae", "loras", "controlnet", "embeddings"} | {d["dest"] for d in downloads}
+        ),
         "nodes": nodes,
         "nodes_present": [n for n in nodes if n["state"] == "present"],
         "nodes_absent": [n for n in nodes if n["state"] == "absent"],
@@ -600,7 +608,9 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
         return out
     ollama_models = []
     try:
-        ollama_models = [m if isinstance(m, dict) else {"name": m} for m in as_list(inputs.get("ollama_models"), "ollama_models")]
+        ollama_models = [
+            m if isinstance(m, dict) else {"name": m} for m in as_list(inputs.get("ollama_models"), "ollama_models")
+        ]
     except InputError as exc:
         errors.append(str(exc))
     pipeline = inputs.get("comfyui_vram_pipeline") or None

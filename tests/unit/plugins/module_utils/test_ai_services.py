@@ -55,7 +55,11 @@ OLLAMA_DEFAULTS = {
     "ollama_context_length": None,
     "ollama_extra_env": {},
     "ollama_models_path": "",
-    "ollama_models": [{"name": "llama3.2:3b"}, {"name": "qwen2.5:0.5b", "state": "present"}, {"name": "tinyllama", "state": "absent"}],
+    "ollama_models": [
+        {"name": "llama3.2:3b"},
+        {"name": "qwen2.5:0.5b", "state": "present"},
+        {"name": "tinyllama", "state": "absent"},
+    ],
     "ollama_vram_overcommit": "fail",
     "ollama_pull_retries": 3,
     "ollama_pull_retry_delay": 10,
@@ -72,7 +76,9 @@ OLLAMA_DEFAULTS = {
 
 
 def ollama(gpus=None, toolkit=True, memory=24000, **changes):
-    return s.ollama_settings(dict(OLLAMA_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory)
+    return s.ollama_settings(
+        dict(OLLAMA_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory
+    )
 
 
 def test_the_molecule_ai_host_gets_the_plan_the_verify_expects():
@@ -85,7 +91,9 @@ def test_the_molecule_ai_host_gets_the_plan_the_verify_expects():
     assert out["env"]["OLLAMA_NUM_PARALLEL"] == str(expected["ollama"]["num_parallel"])
     assert out["env"]["OLLAMA_KV_CACHE_TYPE"] == expected["ollama"]["kv_cache_type"]
     assert out["env"]["OLLAMA_KEEP_ALIVE"] == "10m"
-    assert out["env"].get("OLLAMA_FLASH_ATTENTION", "unset") == ("true" if expected["ollama"]["flash_attention"] else "unset")
+    assert out["env"].get("OLLAMA_FLASH_ATTENTION", "unset") == (
+        "true" if expected["ollama"]["flash_attention"] else "unset"
+    )
     assert out["gpu_ids"] == [gpus[0]["uuid"]]
     assert out["memory"].endswith("m")
 
@@ -114,7 +122,9 @@ def test_command_line_strings_become_values(name):
 
 
 def test_string_true_publishes_only_with_an_address():
-    assert ollama(ollama_publish="true")["errors"][0].startswith("ollama_publish is true but ai_stack_bind_address is empty")
+    assert ollama(ollama_publish="true")["errors"][0].startswith(
+        "ollama_publish is true but ai_stack_bind_address is empty"
+    )
     assert ollama(ollama_publish="true", ai_stack_bind_address="100.100.1.1")["publish"] is True
 
 
@@ -133,7 +143,10 @@ def test_string_flash_attention_false_is_written_when_set_by_hand():
         ({"ollama_models_path": "models"}, "ollama_models_path must be empty or an absolute path"),
         ({"ollama_models_path": "/srv/../etc"}, "ollama_models_path must be empty or an absolute path"),
         ({"ollama_install_method": "native", "ollama_native_listen": "0.0.0.0:11434"}, "never a wildcard"),
-        ({"ollama_install_method": "native", "ollama_native_listen": "gateway:11434"}, "ollama_native_listen must be IP:port"),
+        (
+            {"ollama_install_method": "native", "ollama_native_listen": "gateway:11434"},
+            "ollama_native_listen must be IP:port",
+        ),
         ({"ollama_install_method": "native", "ollama_native_url": ""}, "needs ollama_native_url"),
         ({"ollama_models": [{"name": "qwen2.5:32b"}]}, "do not fit"),
     ],
@@ -167,14 +180,19 @@ def test_without_a_gpu_it_runs_on_the_cpu_or_fails_when_required():
 
 @pytest.mark.parametrize("fixture", ["rx6700xt_rocm430.json", "rx6700xt_rocm602.json"])
 def test_native_on_the_recorded_rx6700xt(fixture):
-    out = ollama(gpus=amd(fixture), toolkit=False, ollama_install_method="native", ollama_models=[{"name": "qwen2.5:0.5b"}])
+    out = ollama(
+        gpus=amd(fixture), toolkit=False, ollama_install_method="native", ollama_models=[{"name": "qwen2.5:0.5b"}]
+    )
     assert out["errors"] == []
     assert out["gpu_mode"] == "rocm"
     assert out["env"]["HSA_OVERRIDE_GFX_VERSION"] == "10.3.0"
     assert "OLLAMA_FLASH_ATTENTION" not in out["env"] or out["env"]["OLLAMA_FLASH_ATTENTION"] == "true"
     assert out["native_listen"] == "172.30.0.1:11434"
     assert (out["native_host"], out["native_port"]) == ("172.30.0.1", "11434")
-    assert [a["url"].rsplit("/", 1)[1] for a in out["native_archives"]] == ["ollama-linux-amd64.tgz", "ollama-linux-amd64-rocm.tgz"]
+    assert [a["url"].rsplit("/", 1)[1] for a in out["native_archives"]] == [
+        "ollama-linux-amd64.tgz",
+        "ollama-linux-amd64-rocm.tgz",
+    ]
     # Natively there is no container to size.
     assert out["memory"] is None
 
@@ -234,7 +252,11 @@ COMFYUI_DEFAULTS = {
     "ai_stack_storage_root": "/srv/cold-storage",
     "ai_stack_bind_address": "100.100.1.1",
     "container_port": 8188,
-    "ollama_models": [{"name": "llama3.2:3b"}, {"name": "qwen2.5:0.5b", "state": "present"}, {"name": "tinyllama", "state": "absent"}],
+    "ollama_models": [
+        {"name": "llama3.2:3b"},
+        {"name": "qwen2.5:0.5b", "state": "present"},
+        {"name": "tinyllama", "state": "absent"},
+    ],
     "comfyui_extra_args": [],
     "comfyui_extra_env": {},
     "comfyui_publish": True,
@@ -264,7 +286,9 @@ COMFYUI_DEFAULTS = {
 
 
 def comfyui(gpus=None, toolkit=True, memory=24000, **changes):
-    return s.comfyui_settings(dict(COMFYUI_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory)
+    return s.comfyui_settings(
+        dict(COMFYUI_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory
+    )
 
 
 def test_the_molecule_ai_comfyui_gets_the_plans_flags():
@@ -277,7 +301,14 @@ def test_the_molecule_ai_comfyui_gets_the_plans_flags():
     if expected["reserve_vram_gb"] is not None:
         assert out["args"][5:7] == ["--reserve-vram", str(expected["reserve_vram_gb"])]
     assert out["gpu_ids"] == [gpus[0]["uuid"]]
-    assert out["nodes"] == [{"repository": "/opt/ai-test-nodes/standin-node", "version": "v1.0.0", "state": "present", "name": "standin-node"}]
+    assert out["nodes"] == [
+        {
+            "repository": "/opt/ai-test-nodes/standin-node",
+            "version": "v1.0.0",
+            "state": "present",
+            "name": "standin-node",
+        }
+    ]
     assert out["downloads"][0]["filename"] == "tiny-vae.safetensors"
     assert out["model_dirs"] == ["checkpoints", "controlnet", "embeddings", "loras", "vae"]
 
@@ -290,7 +321,12 @@ def test_comfyui_on_the_cpu_gets_cpu_and_no_reserve():
 
 
 def test_comfyui_strings():
-    out = comfyui(comfyui_publish="false", comfyui_read_only="false", comfyui_pids_limit="100", comfyui_extra_args="--preview-method,auto")
+    out = comfyui(
+        comfyui_publish="false",
+        comfyui_read_only="false",
+        comfyui_pids_limit="100",
+        comfyui_extra_args="--preview-method,auto",
+    )
     assert out["errors"] == []
     assert (out["publish"], out["read_only"], out["pids_limit"]) == (False, False, 100)
     assert out["args"][-2:] == ["--preview-method", "auto"]
@@ -299,14 +335,29 @@ def test_comfyui_strings():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"comfyui_models": [{"url": "s3://x/y", "dest": "vae", "checksum": "sha256:ab"}]}, "url must be http(s), ftp or file"),
-        ({"comfyui_models": [{"url": "https://x/y", "dest": "vae", "checksum": "ab"}]}, "checksum must be algorithm:hex"),
-        ({"comfyui_models": [{"url": "https://x/y", "dest": "../x", "checksum": "md5:ab"}]}, "dest must be a folder under models/"),
-        ({"comfyui_models": [{"url": "https://x/y", "dest": "vae", "checksum": "md5:ab", "filename": "a/b"}]}, "filename may not contain"),
+        (
+            {"comfyui_models": [{"url": "s3://x/y", "dest": "vae", "checksum": "sha256:ab"}]},
+            "url must be http(s), ftp or file",
+        ),
+        (
+            {"comfyui_models": [{"url": "https://x/y", "dest": "vae", "checksum": "ab"}]},
+            "checksum must be algorithm:hex",
+        ),
+        (
+            {"comfyui_models": [{"url": "https://x/y", "dest": "../x", "checksum": "md5:ab"}]},
+            "dest must be a folder under models/",
+        ),
+        (
+            {"comfyui_models": [{"url": "https://x/y", "dest": "vae", "checksum": "md5:ab", "filename": "a/b"}]},
+            "filename may not contain",
+        ),
         ({"comfyui_custom_nodes": [{"repository": "not a url"}]}, "repository must be"),
         ({"comfyui_custom_nodes": [{"repository": "/a/n", "state": "gone"}]}, "state must be present or absent"),
         ({"comfyui_custom_nodes": [{"repository": "/a/n", "version": "v 1"}]}, "version must be a tag"),
-        ({"comfyui_custom_nodes": [{"repository": "/a/n"}, {"repository": "/b/n.git"}]}, "more than one entry installs into n"),
+        (
+            {"comfyui_custom_nodes": [{"repository": "/a/n"}, {"repository": "/b/n.git"}]},
+            "more than one entry installs into n",
+        ),
         ({"comfyui_publish": "true", "ai_stack_bind_address": ""}, "comfyui_publish is true"),
         ({"comfyui_require_gpu": "yes"}, None),
         ({"comfyui_models_path": "rel/path"}, "comfyui_models_path must be empty or an absolute path"),
