@@ -504,7 +504,7 @@ def custom_nodes(nodes, errors):
             errors.append(f"comfyui_custom_nodes[{pos}] must be a dict with a repository, got {node!r}")
             continue
         repo = str(node.get("repository") or "")
-        default_name = re.sub(r"\.git$", "", repo.rstrip("/").split("/")[-1].split(":")[-1])
+        default_name = re.sub(r"\.git$", "", repo.rstrip("/").rsplit("/", maxsplit=1)[-1].rsplit(":", maxsplit=1)[-1])
         entry = {
             "repository": repo,
             "version": str(node.get("version") or "HEAD"),
@@ -540,7 +540,7 @@ def model_downloads(models, errors):
             continue
         url = str(model.get("url") or "")
         dest = str(model.get("dest") or "")
-        filename = str(model.get("filename") or url.split("?")[0].rstrip("/").split("/")[-1])
+        filename = str(model.get("filename") or url.split("?", maxsplit=1)[0].rstrip("/").rsplit("/", maxsplit=1)[-1])
         label = f"comfyui_models[{pos}] ({url or '?'})"
         if not _MODEL_URL.match(url):
             errors.append(f"{label}: url must be http(s), ftp or file")
