@@ -1,0 +1,382 @@
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pre-flight of the ollama and comfyui roles (module_utils/_ai_services.py), on recorded GPUs.
+
+The GPUs are the recorded nvidia-smi / rocm-smi outputs parsed as gpu_facts
+parses them; the inputs are what the roles hand over (vars/main.yml), given
+both as real values and as the strings ``-e name=value`` gives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_services as s
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu as g
+from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import plan
+
+FIXTURES = Path(__file__).resolve().parents[1] / "modules" / "fixtures" / "gpu"
+
+
+def nvidia(name):
+    return g.parse_nvidia_smi_xml((FIXTURES / "nvidia-smi-xml" / name).read_text())[0]
+
+
+def amd(name):
+    return g.parse_rocm_smi_json((FIXTURES / "rocm-smi" / name).read_text())[0]
+
+
+RTX3060 = "telegraf_rtx-3060-v12.xml"
+
+OLLAMA_DEFAULTS = {
+    "ai_stack_storage_root": "/srv/cold-storage",
+    "ai_stack_bind_address": "",
+    "ai_stack_docker_subnet": "172.30.0.0/24",
+    "comfyui_pipeline": "sdxl",
+    "ollama_install_method": "compose",
+    "ollama_purge_data": False,
+    "ollama_publish": False,
+    "ollama_port": 11434,
+    "ollama_cpus": None,
+    "ollama_memory": None,
+    "ollama_pids_limit": 2048,
+    "ollama_cap_add": [],
+    "ollama_read_only": True,
+    "ollama_wait_timeout": 300,
+    "ollama_require_gpu": False,
+    "ollama_gpu_ids": None,
+    "ollama_max_loaded_models": None,
+    "ollama_num_parallel": None,
+    "ollama_keep_alive": None,
+    "ollama_flash_attention": None,
+    "ollama_kv_cache_type": None,
+    "ollama_context_length": None,
+    "ollama_extra_env": {},
+    "ollama_models_path": "",
+    "ollama_models": [
+        {"name": "llama3.2:3b"},
+        {"name": "qwen2.5:0.5b", "state": "present"},
+        {"name": "tinyllama", "state": "absent"},
+    ],
+    "ollama_vram_overcommit": "fail",
+    "ollama_pull_retries": 3,
+    "ollama_pull_retry_delay": 10,
+    "ollama_pull_timeout": 600,
+    "ollama_native_url": "https://example.invalid/ollama-linux-amd64.tgz",
+    "ollama_native_checksum": "",
+    "ollama_native_rocm_url": "https://example.invalid/ollama-linux-amd64-rocm.tgz",
+    "ollama_native_rocm_checksum": "",
+    "ollama_native_listen": "",
+    "ollama_models_auto": [],
+    "ollama_models_auto_allow_cpu_offload": False,
+    "ollama_vram_read_api": True,
+}
+
+
+def ollama(gpus=None, toolkit=True, memory=24000, **changes):
+    return s.ollama_settings(
+        dict(OLLAMA_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory
+    )
+
+
+def test_the_molecule_ai_host_gets_the_plan_the_verify_expects():
+    gpus = nvidia(RTX3060)
+    out = ollama(ollama_keep_alive="10m")
+    expected = plan(["llama3.2:3b", "qwen2.5:0.5b", "sdxl"], gpus)
+    assert out["errors"] == []
+    assert out["gpu_mode"] == "nvidia"
+    assert out["workloads"] == ["llama3.2:3b", "qwen2.5:0.5b", "sdxl"]
+    assert out["env"]["OLLAMA_NUM_PARALLEL"] == str(expected["ollama"]["num_parallel"])
+    assert out["env"]["OLLAMA_KV_CACHE_TYPE"] == expected["ollama"]["kv_cache_type"]
+    assert out["env"]["OLLAMA_KEEP_ALIVE"] == "10m"
+    assert out["env"].get("OLLAMA_FLASH_ATTENTION", "unset") == (
+        "true" if expected["ollama"]["flash_attention"] else "unset"
+    )
+    assert out["gpu_ids"] == [gpus[0]["uuid"]]
+    assert out["memory"].endswith("m")
+
+
+STRINGS = {
+    "ollama_publish": ("false", False),
+    "ollama_read_only": ("False", False),
+    "ollama_require_gpu": ("no", False),
+    "ollama_vram_read_api": ("false", False),
+    "ollama_port": ("11435", 11435),
+    "ollama_pids_limit": ("512", 512),
+    "ollama_wait_timeout": ("60", 60),
+    "ollama_pull_retries": ("0", 0),
+    "ollama_cpus": ("2.5", 2.5),
+    "ollama_cap_add": ("NET_RAW,CHOWN", ["NET_RAW", "CHOWN"]),
+    "ollama_gpu_ids": ('["0"]', ["0"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRINGS))
+def test_command_line_strings_become_values(name):
+    text, value = STRINGS[name]
+    out = ollama(**{name: text})
+    assert out["errors"] == []
+    assert out[name[len("ollama_") :]] == value
+
+
+def test_string_true_publishes_only_with_an_address():
+    assert ollama(ollama_publish="true")["errors"][0].startswith(
+        "ollama_publish is true but ai_stack_bind_address is empty"
+    )
+    assert ollama(ollama_publish="true", ai_stack_bind_address="100.100.1.1")["publish"] is True
+
+
+def test_string_flash_attention_false_is_written_when_set_by_hand():
+    assert ollama(ollama_flash_attention="false")["env"]["OLLAMA_FLASH_ATTENTION"] == "false"
+    assert ollama(ollama_flash_attention="true")["env"]["OLLAMA_FLASH_ATTENTION"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"ollama_port": "eleven"}, "ollama_port must be a whole number, got 'eleven'"),
+        ({"ollama_publish": "maybe"}, "ollama_publish must be true or false, got 'maybe'"),
+        ({"ollama_models": [{"name": "Llama3.2:3b"}, {"name": "llama3.2:3b"}]}, "names a model more than once"),
+        ({"ollama_models": [{"name": "x", "state": "gone"}]}, "state must be present or absent"),
+        ({"ollama_models_path": "models"}, "ollama_models_path must be empty or an absolute path"),
+        ({"ollama_models_path": "/srv/../etc"}, "ollama_models_path must be empty or an absolute path"),
+        ({"ollama_install_method": "native", "ollama_native_listen": "0.0.0.0:11434"}, "never a wildcard"),
+        (
+            {"ollama_install_method": "native", "ollama_native_listen": "gateway:11434"},
+            "ollama_native_listen must be IP:port",
+        ),
+        ({"ollama_install_method": "native", "ollama_native_url": ""}, "needs ollama_native_url"),
+        ({"ollama_models": [{"name": "qwen2.5:32b"}]}, "do not fit"),
+    ],
+)
+def test_bad_inputs_are_errors_naming_the_variable(changes, message):
+    errors = ollama(**changes)["errors"]
+    assert any(message in e for e in errors), errors
+
+
+def test_a_model_set_too_large_warns_when_asked():
+    out = ollama(ollama_models=[{"name": "qwen2.5:32b"}], ollama_vram_overcommit="warn")
+    assert out["errors"] == []
+    assert "do not fit" in out["warnings"][0]
+
+
+def test_every_error_is_reported_at_once():
+    out = ollama(ollama_port="x", ollama_publish="true", ollama_models_path="rel")
+    assert len(out["errors"]) == 3
+
+
+def test_without_a_gpu_it_runs_on_the_cpu_or_fails_when_required():
+    assert ollama(gpus=[])["gpu_mode"] == "cpu"
+    assert "no usable GPU found" in ollama(gpus=[])["notices"][0]
+    # NVIDIA without the container toolkit: CPU in a container, GPU natively.
+    assert ollama(toolkit=False)["gpu_mode"] == "cpu"
+    assert "no NVIDIA container toolkit" in ollama(toolkit=False)["notices"][0]
+    assert ollama(toolkit=False, ollama_install_method="native")["gpu_mode"] == "nvidia"
+    errors = ollama(gpus=[], ollama_require_gpu="true")["errors"]
+    assert errors and errors[0].startswith("ollama_require_gpu is true but Ollama would run on the CPU")
+
+
+@pytest.mark.parametrize("fixture", ["rx6700xt_rocm430.json", "rx6700xt_rocm602.json"])
+def test_native_on_the_recorded_rx6700xt(fixture):
+    out = ollama(
+        gpus=amd(fixture), toolkit=False, ollama_install_method="native", ollama_models=[{"name": "qwen2.5:0.5b"}]
+    )
+    assert out["errors"] == []
+    assert out["gpu_mode"] == "rocm"
+    assert out["env"]["HSA_OVERRIDE_GFX_VERSION"] == "10.3.0"
+    assert "OLLAMA_FLASH_ATTENTION" not in out["env"] or out["env"]["OLLAMA_FLASH_ATTENTION"] == "true"
+    assert out["native_listen"] == "172.30.0.1:11434"
+    assert (out["native_host"], out["native_port"]) == ("172.30.0.1", "11434")
+    assert [a["url"].rsplit("/", 1)[1] for a in out["native_archives"]] == [
+        "ollama-linux-amd64.tgz",
+        "ollama-linux-amd64-rocm.tgz",
+    ]
+    # Natively there is no container to size.
+    assert out["memory"] is None
+
+
+def test_nvidia_native_gets_no_rocm_archive():
+    out = ollama(toolkit=False, ollama_install_method="native")
+    assert len(out["native_archives"]) == 1
+
+
+def test_unplanned_models_are_noticed_and_api_metadata_plans_them():
+    out = ollama(ollama_models=[{"name": "my-own-model:7b"}])
+    assert out["unplanned"] == ["my-own-model:7b"]
+    assert "not in the VRAM catalog" in out["notices"][0]
+
+
+def test_models_auto_adds_the_largest_that_fits():
+    out = ollama(ollama_models=[], ollama_models_auto=["qwen2.5-coder"])
+    assert out["errors"] == []
+    assert [m["name"] for m in out["auto"]["models"]] == [m["name"] for m in out["models"]]
+    assert out["models"] and out["models"][0]["name"].startswith("qwen2.5-coder:")
+    assert out["auto"]["messages"]
+
+
+def test_comfyui_pipeline_is_part_of_the_plan_only_when_given():
+    assert ollama()["workloads"][-1] == "sdxl"
+    assert "sdxl" not in ollama(comfyui_pipeline=None)["workloads"]
+
+
+def test_catalog_sizes_cover_the_present_catalog_models_only():
+    out = ollama()
+    assert sorted(out["catalog_sizes"]) == ["llama3.2:3b", "qwen2.5:0.5b"]
+    assert all(v > 0 for v in out["catalog_sizes"].values())
+
+
+@pytest.mark.parametrize(
+    ("fs_line", "needed", "message"),
+    [
+        ("ok /srv 100000000000", 5_000_000_000, ""),
+        ("ok /srv 1000000000", 5_000_000_000, "has 1.0 GB free, the planned models a need 5.0 GB"),
+        ("notdir /srv/file 0", 0, "cannot be created: /srv/file is not a directory"),
+        ("readonly /mnt 0", 0, "cannot be created: /mnt is not writable"),
+        ("ok /srv", 0, ""),
+    ],
+)
+def test_models_room(fs_line, needed, message):
+    error = s.models_room_error("ollama_models_path", "/srv/models", fs_line, needed, ["a"])
+    assert (message in error) if message else error == ""
+
+
+def test_host_memory_from_the_fact_or_meminfo():
+    assert s.host_mib(24000) == 24000
+    assert s.host_mib("MemTotal:       24576000 kB\nMemFree: 1 kB\n") == 24000
+    assert s.host_mib("") is None
+
+
+COMFYUI_DEFAULTS = {
+    "ai_stack_storage_root": "/srv/cold-storage",
+    "ai_stack_bind_address": "100.100.1.1",
+    "container_port": 8188,
+    "ollama_models": [
+        {"name": "llama3.2:3b"},
+        {"name": "qwen2.5:0.5b", "state": "present"},
+        {"name": "tinyllama", "state": "absent"},
+    ],
+    "comfyui_extra_args": [],
+    "comfyui_extra_env": {},
+    "comfyui_publish": True,
+    "comfyui_port": 8188,
+    "comfyui_cpus": None,
+    "comfyui_memory": None,
+    "comfyui_pids_limit": 4096,
+    "comfyui_cap_add": [],
+    "comfyui_read_only": True,
+    "comfyui_wait_timeout": 900,
+    "comfyui_require_gpu": False,
+    "comfyui_gpu_ids": None,
+    "comfyui_vram_mode": None,
+    "comfyui_reserve_vram_gb": None,
+    "comfyui_vram_pipeline": "sdxl",
+    "comfyui_models_path": "",
+    "comfyui_models": [
+        {
+            "url": "file:///opt/ai-test-models/tiny-vae.safetensors",
+            "dest": "vae",
+            "checksum": "sha256:253f379238e4e13425b677baf73eed969ea8f1b131b0e924d58cf519f281a53d",
+        }
+    ],
+    "comfyui_custom_nodes": [{"repository": "/opt/ai-test-nodes/standin-node", "version": "v1.0.0"}],
+    "comfyui_purge_data": False,
+}
+
+
+def comfyui(gpus=None, toolkit=True, memory=24000, **changes):
+    return s.comfyui_settings(
+        dict(COMFYUI_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory
+    )
+
+
+def test_the_molecule_ai_comfyui_gets_the_plans_flags():
+    gpus = nvidia(RTX3060)
+    expected = plan(["llama3.2:3b", "qwen2.5:0.5b", "sdxl"], gpus)["comfyui"]
+    out = comfyui()
+    assert out["errors"] == []
+    assert out["vram_mode"] == expected["vram_mode"]
+    assert out["args"][:5] == ["--listen", "0.0.0.0", "--port", "8188", "--" + expected["vram_mode"]]
+    if expected["reserve_vram_gb"] is not None:
+        assert out["args"][5:7] == ["--reserve-vram", str(expected["reserve_vram_gb"])]
+    assert out["gpu_ids"] == [gpus[0]["uuid"]]
+    assert out["nodes"] == [
+        {
+            "repository": "/opt/ai-test-nodes/standin-node",
+            "version": "v1.0.0",
+            "state": "present",
+            "name": "standin-node",
+        }
+    ]
+    assert out["downloads"][0]["filename"] == "tiny-vae.safetensors"
+    assert out["model_dirs"] == ["checkpoints", "controlnet", "embeddings", "loras", "vae"]
+
+
+def test_comfyui_on_the_cpu_gets_cpu_and_no_reserve():
+    out = comfyui(gpus=[], comfyui_reserve_vram_gb="2")
+    assert out["args"][4] == "--cpu"
+    assert "--reserve-vram" not in out["args"]
+    assert "runs with --cpu" in out["notices"][0]
+
+
+def test_comfyui_strings():
+    out = comfyui(
+        comfyui_publish="false",
+        comfyui_read_only="false",
+        comfyui_pids_limit="100",
+        comfyui_extra_args="--preview-method,auto",
+    )
+    assert out["errors"] == []
+    assert (out["publish"], out["read_only"], out["pids_limit"]) == (False, False, 100)
+    assert out["args"][-2:] == ["--preview-method", "auto"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"comfyui_models": [{"url": "s3://x/y", "dest": "vae", "checksum": "sha256:ab"}]},
+            "url must be http(s), ftp or file",
+        ),
+        (
+            {"comfyui_models": [{"url": "https://x/y", "dest": "vae", "checksum": "ab"}]},
+            "checksum must be algorithm:hex",
+        ),
+        (
+            {"comfyui_models": [{"url": "https://x/y", "dest": "../x", "checksum": "md5:ab"}]},
+            "dest must be a folder under models/",
+        ),
+        (
+            {"comfyui_models": [{"url": "https://x/y", "dest": "vae", "checksum": "md5:ab", "filename": "a/b"}]},
+            "filename may not contain",
+        ),
+        ({"comfyui_custom_nodes": [{"repository": "not a url"}]}, "repository must be"),
+        ({"comfyui_custom_nodes": [{"repository": "/a/n", "state": "gone"}]}, "state must be present or absent"),
+        ({"comfyui_custom_nodes": [{"repository": "/a/n", "version": "v 1"}]}, "version must be a tag"),
+        (
+            {"comfyui_custom_nodes": [{"repository": "/a/n"}, {"repository": "/b/n.git"}]},
+            "more than one entry installs into n",
+        ),
+        ({"comfyui_publish": "true", "ai_stack_bind_address": ""}, "comfyui_publish is true"),
+        ({"comfyui_require_gpu": "yes"}, None),
+        ({"comfyui_models_path": "rel/path"}, "comfyui_models_path must be empty or an absolute path"),
+    ],
+)
+def test_comfyui_bad_inputs(changes, message):
+    errors = comfyui(**changes)["errors"]
+    if message is None:
+        assert errors == []
+    else:
+        assert any(message in e for e in errors), errors
+
+
+def test_node_records_name_the_requirements_and_the_image():
+    results = [
+        {"item": {"name": "a"}, "stat": {"exists": True, "checksum": "0" * 64}},
+        {"item": {"name": "b"}, "stat": {"exists": False}},
+    ]
+    records = s.node_records(results, "img:1")
+    assert len(records) == 1 and records[0].startswith("a-" + "0" * 64 + "-")
+    assert s.record_node(records[0]) == "a"
+    assert s.node_records(results, "img:2") != records
