@@ -110,7 +110,9 @@ def pool_errors(pools, docker_subnet=""):
         except ValueError:
             size = None
         if base is None or size is None:
-            out.append(f"docker_default_address_pools: {json.dumps(pool, sort_keys=True)} needs base (an IPv4 CIDR) and size")
+            out.append(
+                f"docker_default_address_pools: {json.dumps(pool, sort_keys=True)} needs base (an IPv4 CIDR) and size"
+            )
             continue
         if not base.prefixlen <= size <= 29:
             out.append(

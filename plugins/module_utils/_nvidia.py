@@ -91,7 +91,9 @@ def errors(gpus, settings, host):
             " install the driver yourself (NVIDIA CUDA repository) and set nvidia_driver_install: false."
         )
     if toolkit_install and os_family not in TOOLKIT_OS_FAMILIES:
-        out.append(f"nvidia_toolkit_install: NVIDIA publishes the toolkit for apt and dnf systems, not for {os_family}.")
+        out.append(
+            f"nvidia_toolkit_install: NVIDIA publishes the toolkit for apt and dnf systems, not for {os_family}."
+        )
     if architecture not in ARCHITECTURES:
         out.append(f"Architecture {architecture}: NVIDIA packages exist for x86_64 and aarch64 only.")
     if wanted_modules not in KERNEL_MODULES:

@@ -67,7 +67,9 @@ def test_without_the_toolkit_there_is_no_runtime_and_no_cgroup_driver():
 
 
 def test_command_line_strings_are_booleans_and_numbers():
-    config = d.daemon_config(live_restore="false", log_max_file="5", address_pools=[{"base": "10.9.0.0/16", "size": "24"}])
+    config = d.daemon_config(
+        live_restore="false", log_max_file="5", address_pools=[{"base": "10.9.0.0/16", "size": "24"}]
+    )
     assert config["live-restore"] is False
     assert config["log-opts"]["max-file"] == "5"
     assert config["default-address-pools"] == [{"base": "10.9.0.0/16", "size": 24}]
@@ -97,7 +99,7 @@ def test_user_options_win_and_merge_recursively():
 def test_pools(pools, subnet, expected):
     errors = d.pool_errors(pools, subnet)
     assert len(errors) == len(expected), errors
-    for error, part in zip(errors, expected):
+    for error, part in zip(errors, expected, strict=True):
         assert error.startswith("docker_default_address_pools: ") and part in error
 
 

@@ -54,7 +54,9 @@ def test_open_modules_on_a_pascal_card_name_the_variable_and_the_card():
 
 def test_blackwell_with_pascal_in_one_host_and_on_debian():
     pascal = recorded("telegraf_gtx-1070-ti.xml")
-    blackwell = [dict(recorded("telegraf_rtx-3090-v12.xml")[0], name="NVIDIA GeForce RTX 5090", architecture="Blackwell")]
+    blackwell = [
+        dict(recorded("telegraf_rtx-3090-v12.xml")[0], name="NVIDIA GeForce RTX 5090", architecture="Blackwell")
+    ]
     errors = n.plan(pascal + blackwell, {}, DEBIAN)["errors"]
     assert any(e.startswith("No single driver serves") and "RTX 5090" in e for e in errors)
     assert any(e.startswith("nvidia_driver_install: Blackwell GPUs need driver 570") for e in errors)
@@ -79,8 +81,16 @@ def test_kepler_needs_the_legacy_driver():
     [
         ({"driver_branch": "550"}, DEBIAN, "nvidia_driver_branch: Debian ships one driver"),
         ({"driver_branch": "55x"}, dict(DEBIAN, distribution="Ubuntu"), "nvidia_driver_branch must be empty"),
-        ({"driver_branch": "550"}, dict(DEBIAN, distribution="Fedora", os_family="RedHat"), "nvidia_driver_branch: RPM"),
-        ({"toolkit_install": "no"}, dict(DEBIAN, distribution="Archlinux", os_family="Archlinux"), "nvidia_driver_inst"),
+        (
+            {"driver_branch": "550"},
+            dict(DEBIAN, distribution="Fedora", os_family="RedHat"),
+            "nvidia_driver_branch: RPM",
+        ),
+        (
+            {"toolkit_install": "no"},
+            dict(DEBIAN, distribution="Archlinux", os_family="Archlinux"),
+            "nvidia_driver_inst",
+        ),
         ({"driver_install": False}, dict(DEBIAN, distribution="Alpine", os_family="Alpine"), "nvidia_toolkit_install"),
         ({}, dict(DEBIAN, architecture="ppc64le"), "Architecture ppc64le"),
         ({"toolkit_version": "1.17"}, DEBIAN, "nvidia_toolkit_version must be empty"),
