@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""homelab.ai_stack.host_facts end to end: real processes, the recorded outputs of the test container on PATH."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from ansible_collections.homelab.ai_stack.plugins.modules import host_facts
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "host"
+
+
+@pytest.fixture
+def tools(tmp_path, monkeypatch):
+    """ip, ss, systemctl and getent answering what the Debian 13 test container answered."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    scripts = {
+        "ip": f"""case "$*" in
+  *addr*) cat {FIXTURES}/ip_addr_deb13_testcontainer.json ;;
+  *route*) cat {FIXTURES}/ip_route_deb13_testcontainer.json ;;
+esac""",
+        "ss": f"cat {FIXTURES}/ss_deb13_testcontainer.txt",
+        "systemctl": f"cat {FIXTURES}/systemctl_show_deb13_testcontainer.txt",
+        "getent": f"cat {FIXTURES}/getent_docker_deb13_testcontainer.txt",
+    }
+    for name, body in scripts.items():
+        (bindir / name).write_text("#!/bin/sh\n" + body + "\n")
+        (bindir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    return bindir
+
+
+def test_facts_from_every_tool(run_module, tools, tmp_path):
+    (tmp_path / "pending").mkdir()
+    (tmp_path / "pending" / "docker-restart").write_text("")
+    args = {
+        "services": ["docker", "firewalld", "zabbix-agent2", "cron"],
+        "storage": str(tmp_path / "cold"),
+        "paths": [str(tmp_path), str(tmp_path / "cold")],
+        "pending_dir": str(tmp_path / "pending"),
+    }
+    result = run_module(host_facts.main, args, check_mode=True)
+    assert result["changed"] is False
+    facts = result["ansible_facts"]["ai_stack_host"]
+    assert facts["interfaces"]["tailscale0"] == ["100.100.7.9"]
+    assert "100.100.7.9" in facts["addresses"]
+    assert {"proto": "tcp", "address": "*", "port": 8080, "process": "python3"} in facts["listeners"]
+    assert facts["services"] == {"docker": "active", "firewalld": "absent", "zabbix-agent2": "absent", "cron": "active"}
+    assert facts["units"]["docker"] == {"active": "active", "enabled": "enabled"}
+    assert facts["docker_group"] == ["alice", "bob"]
+    assert any(r["dev"] == "tailscale0" for r in facts["routes"])
+    assert facts["pending_restarts"] == ["docker-restart"]
+    assert facts["storage"]["kind"] == "absent" and facts["storage"]["probed"] == str(tmp_path)
+    assert facts["paths"][str(tmp_path)]["type"] == "directory"
+    assert facts["paths"][str(tmp_path / "cold")]["exists"] is False
+
+
+def test_failing_tools_leave_their_part_empty(run_module, tools, tmp_path):
+    for name in ("ip", "ss", "getent"):
+        (tools / name).write_text("#!/bin/sh\necho broken >&2\nexit 1\n")
+    result = run_module(host_facts.main, {"pending_dir": str(tmp_path / "none")})
+    facts = result["ansible_facts"]["ai_stack_host"]
+    assert facts["addresses"] == [] and facts["interfaces"] == {}
+    assert facts["listeners"] == [] and facts["routes"] == []
+    assert facts["docker_group"] is None
+    assert facts["storage"] is None and facts["paths"] == {} and facts["pending_restarts"] == []
+    assert any("failed (rc=1): broken" in str(w) for w in result.get("warnings", []))
+
+
+def test_a_failing_systemctl_makes_the_services_unknown(run_module, tools):
+    (tools / "systemctl").write_text("#!/bin/sh\necho 'System has not been booted with systemd' >&2\nexit 1\n")
+    (tools / "getent").write_text("#!/bin/sh\nexit 2\n")
+    facts = run_module(host_facts.main, {"services": ["docker"]})["ansible_facts"]["ai_stack_host"]
+    assert facts["services"] == {"docker": "unknown"}
+    assert facts["docker_group"] is None
