@@ -28,11 +28,13 @@ def _plain(value):
     return value
 
 
-def docker_daemon_config(options, **settings):
+def docker_daemon_config(options, settings=None, **more):
     """See docker_daemon_config.yml."""
     if options is not None and not isinstance(options, Mapping):
         raise AnsibleFilterError(f"docker_daemon_config: docker_daemon_options must be a dict, got {options!r}")
-    settings = _plain(settings)
+    if settings is not None and not isinstance(settings, Mapping):
+        raise AnsibleFilterError(f"docker_daemon_config: settings must be a dict, got {settings!r}")
+    settings = _plain(dict(settings or {}, **more))
     return _docker.daemon_json(_docker.daemon_config(options=_plain(options or {}), **settings))
 
 

@@ -57,6 +57,15 @@ def test_the_molecule_scenario_file_is_written_byte_for_byte_as_before():
     assert text == MOLECULE_DAEMON_JSON
 
 
+def test_settings_as_one_dict_like_the_role_passes_them():
+    settings = {"log_max_size": "10m", "log_max_file": "3", "live_restore": "true", "address_pools": POOLS}
+    settings.update(nvidia_runtime="auto", nvidia_runtime_installed="True", cgroup="auto")
+    text = docker_daemon_config({"log-opts": {"tag": "{{.Name}}"}}, settings)
+    assert text == MOLECULE_DAEMON_JSON
+    with pytest.raises(Exception, match="settings must be a dict"):
+        docker_daemon_config({}, "x")
+
+
 def test_without_the_toolkit_there_is_no_runtime_and_no_cgroup_driver():
     config = d.daemon_config(address_pools=POOLS, nvidia_runtime="auto", nvidia_runtime_installed="false")
     assert "runtimes" not in config and "exec-opts" not in config
