@@ -13,6 +13,7 @@ module runs once on the host: all the comparing and writing is there.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 
@@ -86,6 +87,9 @@ class ActionModule(ActionBase):
             if entry.get("content") is not None:
                 raise AnsibleError(f"{name}: src and content are mutually exclusive")
             entry["content"] = self._render(name, src, task_vars)
+        if isinstance(entry.get("content"), (dict, list)):
+            # As ansible.builtin.copy does: data given as content is written as JSON.
+            entry["content"] = json.dumps(entry["content"])
         if secret and entry.get("content") is not None:
             entry["secret_content"] = entry.pop("content")
         return entry

@@ -1,12 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whether a file on the host differs from what a role wants: the ``file_differs`` filter.
+"""Files on the host: the ``files`` module's logic, and the older ``file_differs`` filter.
 
-A re-run of the stack reads each role's files with one ``ansible.builtin.find``
-(checksums, modes, owners) and lets a copy, template or file task run only for
-a path whose state differs. A copy or template costs two module runs even when
-nothing changes; this costs none. Plain functions (stdlib only), unit-tested.
+The ``homelab.ai_stack.files`` module writes every file of one concern in one module
+run: normalize() checks the entries and fills the set's defaults, observe() reads a
+path once, reasons() says what differs, describe() makes a diff that never shows a
+secret, stage_file()/write_file() write atomically with owner, group and mode, and
+restore() puts back what observe() saw when a validate or check command fails.
+The pending-restart markers are named by check_slug() and written by marker_text().
+
+The ``file_differs`` filter (differences()) compares one ``ansible.builtin.find``
+result with what a copy or template task would write; it goes away when no role
+uses it any more. Plain functions (stdlib only), unit-tested.
 """
 
 from __future__ import annotations
@@ -247,12 +253,18 @@ def _to_bytes(content):
     return content if isinstance(content, bytes) else str(content).encode("utf-8", "surrogateescape")
 
 
-def observe(path, read_content=True):
-    """What is at ``path`` now, from one lstat (and a read of a regular file's content).
+def observe(path, read_content=True, follow=True):
+    """What is at ``path`` now, from one stat (and a read of a regular file's content).
 
-    A symlink is followed to what it points at (the file is written there).
+    A symlink is followed to what it points at (the file is written there); with
+    ``follow=False`` (a removal) the link itself is seen, as kind ``link``.
     """
-    target = os.path.realpath(path) if os.path.islink(path) else path
+    if os.path.islink(path):
+        if not follow:
+            return {"path": path, "kind": "link", "target": os.readlink(path)}
+        target = os.path.realpath(path)
+    else:
+        target = path
     try:
         st = os.stat(target)
     except OSError as exc:
@@ -342,6 +354,8 @@ def describe(item, seen, why):
     before, after = [], []
     if seen["kind"] == "absent":
         before.append("(absent)")
+    elif seen["kind"] == "link":
+        before.append(f"(symlink to {seen['target']})")
     if item["state"] == "absent":
         after.append("(absent)")
     elif item["state"] == "directory" and seen["kind"] == "absent":
@@ -467,6 +481,9 @@ def restore(seen):
     kind = seen["kind"]
     if kind == "file":
         write_file(path, seen["content"], seen["mode"], seen["uid"], seen["gid"])
+    elif kind == "link":
+        if not os.path.islink(path):
+            os.symlink(seen["target"], path)
     elif kind == "directory":
         if not os.path.isdir(path):
             _unlink_quiet(path)

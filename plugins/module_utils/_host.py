@@ -35,7 +35,7 @@ _USERS_RE = re.compile(r'users:\(\("((?:[^"\\]|\\.)*)"')
 
 def _split_local(local):
     """``127.0.0.53%lo:53`` -> (``127.0.0.53``, 53); ``[::1]:9091`` -> (``::1``, 9091)."""
-    address, _, port = local.rpartition(":")
+    address, _dummy, port = local.rpartition(":")
     address = address.split("%", 1)[0]
     if address.startswith("[") and address.endswith("]"):
         address = address[1:-1]
@@ -138,7 +138,7 @@ def parse_systemctl_show(text, names):
                 blocks.append(current)
                 current = {}
             continue
-        key, _, value = line.partition("=")
+        key, _dummy, value = line.partition("=")
         current[key.strip()] = value.strip()
     if current:
         blocks.append(current)
@@ -262,7 +262,7 @@ def ports_held(listeners, wanted, address=None, ignore_processes=STACK_PROCESSES
     want = set()
     for item in wanted or []:
         text = str(item).strip().lower()
-        port, _, proto = text.partition("/")
+        port, _dummy, proto = text.partition("/")
         want.add((int(port), proto or "tcp"))
     ignored = set(ignore_processes or [])
     held = set()

@@ -40,7 +40,8 @@ options:
         description:
           - V(file) writes O(files[].content) (or the rendered O(files[].src)).
           - V(directory) makes the directory, with missing parents (created V(0755), owned by the caller).
-          - V(absent) removes a file or an empty directory (a directory with content is refused).
+          - V(absent) removes a file, a symlink (not what it points at) or an empty directory (a directory
+            with content is refused).
         type: str
         choices: [file, directory, absent]
         default: file
@@ -53,7 +54,8 @@ options:
         type: path
       content:
         description:
-          - The content of the file, written as UTF-8 text.
+          - The content of the file, written as UTF-8 text. A dict or a list is written as JSON (as
+            M(ansible.builtin.copy) does); nothing is added, so give the final newline yourself.
           - Mutually exclusive with O(files[].src).
         type: str
       secret_content:
@@ -416,7 +418,8 @@ def run_module(module):
     planned_dirs = set()
     for item in plan:
         try:
-            seen = observe(item["dest"], read_content=item["state"] != "directory")
+            # A removal removes a symlink itself, never what it points at.
+            seen = observe(item["dest"], read_content=item["state"] != "directory", follow=item["state"] != "absent")
         except OSError as exc:
             module.fail_json(msg=f"{item['name']}: cannot read it: {exc}")
         problem = refusal(item, seen)

@@ -172,3 +172,133 @@ def test_no_usable_record_is_never_in_sync(record, reason):
 
 def test_parse_image_ids():
     assert c.parse_image_ids("a:1 sha256:x\n\nbad line here\nb sha256:y\n") == {"a:1": "sha256:x", "b": "sha256:y"}
+
+
+# --- compose_project's plan, env file and start interval --------------------------
+
+ROOT = pathlib.Path(__file__).parents[4]
+TEMPLATES = sorted(ROOT.glob("roles/*/templates/*compose*.j2"))
+
+
+def entry(path, mode, isdir=False, content_differs=False):
+    return {
+        "path": path,
+        "isdir": isdir,
+        "isreg": not isdir,
+        "mode": mode,
+        "uid": 0,
+        "gid": 0,
+        "pw_name": "root",
+        "gr_name": "root",
+        "content_differs": content_differs,
+    }
+
+
+def test_env_text_is_what_the_role_always_wrote():
+    # the text roles/_common/vars/main.yml rendered (dictsort: case-insensitive)
+    assert c.env_text("open-webui", {"b": 1, "A": "x y", "C_2": True}) == (
+        "# Managed by homelab.ai_stack. Secrets of open-webui.\nA='x y'\nb='1'\nC_2='True'\n"
+    )
+    assert c.env_text("ollama", {}) == "# Managed by homelab.ai_stack. Secrets of ollama.\n"
+    assert c.env_text("ollama", None) == "# Managed by homelab.ai_stack. Secrets of ollama.\n"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"1A": "x"}, "'1A' is not a shell-style"),
+        ({"A-B": "x"}, "'A-B' is not a shell-style"),
+        ({"PASS": "it's"}, "env PASS holds a single quote"),
+        ({"PASS": "a\nb"}, "env PASS holds a single quote or a line break"),
+        ({"PASS": "a\rb"}, "env PASS holds"),
+    ],
+)
+def test_env_text_refuses_what_an_env_file_cannot_hold(env, message):
+    with pytest.raises(c.ComposeStateError, match=message) as info:
+        c.env_text("svc", env)
+    for value in env.values():
+        assert value not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("version", "knows"),
+    [("1.41", False), ("1.43", False), ("1.44", True), ("1.51", True), ("2.0", True), (None, True), ("", True)],
+)
+def test_knows_start_interval(version, knows):
+    assert c.knows_start_interval(version) is knows
+
+
+def test_strip_start_interval_drops_only_those_lines():
+    text = "services:\n  a:\n    healthcheck:\n      start_period: 30s\n      start_interval: 1s\n    x: 1\n"
+    assert c.strip_start_interval(text) == "services:\n  a:\n    healthcheck:\n      start_period: 30s\n    x: 1\n"
+    assert c.strip_start_interval("a: 1\n  start_interval: 1s") == "a: 1\n"
+    assert c.strip_start_interval("a: 1\n") == "a: 1\n"
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: f"{p.parts[-3]}/{p.name}")
+def test_every_health_check_starts_checking_every_second(template):
+    """Each healthcheck block has a start_interval under its start_period, in block style (strippable)."""
+    text = template.read_text()
+    blocks = text.count("healthcheck:")
+    assert text.count("start_interval: 1s") == blocks
+    assert text.count("start_period:") == blocks
+    stripped = c.strip_start_interval(text)
+    assert "start_interval" not in stripped
+    assert len(text.splitlines()) - len(stripped.splitlines()) == blocks
+
+
+def test_plan_in_sync_is_empty():
+    files = {"compose.yml": entry("/p/compose.yml", "0640"), "secrets.env": entry("/p/secrets.env", "0600")}
+    assert c.plan(entry("/p", "0750", isdir=True), files, True, [], uid=0, gid=0) == {}
+    assert c.plan(entry("/p", "0750", isdir=True), files, None, [], pull="never") == {}
+
+
+def test_plan_first_run():
+    assert c.plan(None, {}, False, ["/p does not exist"]) == {
+        "directory": ["missing"],
+        "network": ["missing"],
+        "secrets.env": ["missing"],
+        "compose.yml": ["missing"],
+        "up": ["secrets.env is new", "compose.yml is new", "/p does not exist"],
+    }
+
+
+def test_plan_mode_and_owner_are_repaired_without_up():
+    d = entry("/p", "0755", isdir=True)
+    files = {
+        "compose.yml": entry("/p/compose.yml", "0644"),
+        "secrets.env": dict(entry("/p/secrets.env", "0600"), uid=1000),
+    }
+    files["secrets.env"]["pw_name"] = "user"
+    assert c.plan(d, files, True, [], uid=0, gid=0) == {
+        "directory": ["mode 0755"],
+        "secrets.env": ["owner user:root"],
+        "compose.yml": ["mode 0644"],
+    }
+    # as another user, owners are not compared
+    assert "secrets.env" not in c.plan(d, files, True, [])
+
+
+def test_plan_content_drift_and_pull():
+    d = entry("/p", "0750", isdir=True)
+    files = {
+        "compose.yml": entry("/p/compose.yml", "0640", content_differs=True),
+        "secrets.env": entry("/p/secrets.env", "0600"),
+    }
+    assert c.plan(d, files, True, ["ollama: container is exited"], pull="always") == {
+        "compose.yml": ["content"],
+        "up": ["compose.yml changed", "ollama: container is exited", "pull always"],
+    }
+    with pytest.raises(c.ComposeStateError, match="not a directory"):
+        c.plan(entry("/p", "0644"), {}, True, [])
+
+
+def test_container_changes():
+    cs = containers()
+    assert c.container_changes(cs, cs) == []
+    stopped = copy.deepcopy(cs)
+    stopped[0]["state"] = "exited"
+    assert c.container_changes(stopped, cs) == ["ollama: exited -> running"]
+    recreated = copy.deepcopy(cs)
+    recreated[1]["id"] = "new"
+    assert c.container_changes(cs, recreated) == ["open-webui: created open-webui", "open-webui: removed open-webui"]

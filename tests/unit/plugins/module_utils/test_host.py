@@ -80,10 +80,10 @@ def test_ip_addr_of_the_test_container():
 
 
 def test_ip_addr_of_the_demo_host_and_the_build_machine():
-    interfaces, _ = _host.parse_ip_addr(read("ip_addr_demo_stack_deb13.json"))
+    interfaces = _host.parse_ip_addr(read("ip_addr_demo_stack_deb13.json"))[0]
     assert interfaces["tailscale0"] == ["100.100.1.1"]
     assert "br-self-hosted" in interfaces
-    interfaces, _ = _host.parse_ip_addr(read("ip_addr_debian12_host.json"))
+    interfaces = _host.parse_ip_addr(read("ip_addr_debian12_host.json"))[0]
     assert interfaces["eth0"] == ["192.0.2.2"]
     assert "tailscale0" not in interfaces
     assert _host.parse_ip_addr("") == ({}, [])

@@ -234,7 +234,7 @@ def test_pending_marker_written_noted_left_and_forgotten(tmp_path, run_module):
     assert noted["pending"]["state"] == "noted" and noted["changed"] is False
 
     # The next run finds it (the handler never ran): changed, so the task notifies again.
-    left = run(run_module, files=entries, **dict(common, run_id="run-2"))
+    left = run(run_module, files=entries, **{**common, "run_id": "run-2"})
     assert left["pending"]["state"] == "left" and left["changed"] is True
     assert "left from an unfinished run" in json.dumps(left.get("warnings", []))
     assert "run: run-2" in marker.read_text()
@@ -245,7 +245,7 @@ def test_pending_marker_written_noted_left_and_forgotten(tmp_path, run_module):
     nothing = run(run_module, forget="svc-restart", pending_dir=str(pending_dir))
     assert nothing["changed"] is False and nothing["pending"]["state"] == "none"
 
-    quiet = run(run_module, files=entries, **dict(common, run_id="run-3"))
+    quiet = run(run_module, files=entries, **{**common, "run_id": "run-3"})
     assert quiet["changed"] is False and quiet["pending"]["state"] == "none" and not marker.exists()
 
 
@@ -265,3 +265,18 @@ def test_record_without_pending_and_bad_marker_names_are_refused(tmp_path, run_m
     assert "record needs pending" in run(run_module, files=[], record=True)["msg"]
     assert "pending must be a name" in run(run_module, files=[], pending="../etc/passwd")["msg"]
     assert "mutually exclusive" in run(run_module, pending="a", forget="a")["msg"]
+
+
+def test_absent_removes_a_symlink_not_its_target_and_puts_it_back_on_failure(tmp_path, run_module):
+    target = tmp_path / "real.conf"
+    target.write_text("kept\n")
+    link = tmp_path / "link.conf"
+    link.symlink_to(target)
+    refused = run(run_module, files=[{"dest": str(link), "state": "absent"}], check_command=["false"])
+    assert refused["rc"] == 1
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    removed = run(run_module, diff=True, files=[{"dest": str(link), "state": "absent"}])
+    assert removed["changed"] is True
+    assert not os.path.lexists(link)
+    assert target.read_text() == "kept\n"
+    assert f"symlink to {target}" in removed["diff"][0]["before"]
