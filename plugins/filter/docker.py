@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The docker role's daemon.json and input checks; the logic lives in module_utils/_docker.py."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _docker
+
+
+def _plain(value):
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def docker_daemon_config(options, settings=None, **more):
+    """See docker_daemon_config.yml."""
+    if options is not None and not isinstance(options, Mapping):
+        raise AnsibleFilterError(f"docker_daemon_config: docker_daemon_options must be a dict, got {options!r}")
+    if settings is not None and not isinstance(settings, Mapping):
+        raise AnsibleFilterError(f"docker_daemon_config: settings must be a dict, got {settings!r}")
+    settings = _plain(dict(settings or {}, **more))
+    return _docker.daemon_json(_docker.daemon_config(options=_plain(options or {}), **settings))
+
+
+def docker_input_errors(pools, **settings):
+    """See docker_input_errors.yml."""
+    if pools is not None and not isinstance(pools, (list, tuple)):
+        return [f"docker_default_address_pools: must be a list of {{base, size}}, got {pools!r}"]
+    return _docker.input_errors(address_pools=_plain(pools or []), **_plain(settings))
+
+
+class FilterModule:
+    def filters(self):
+        return {"docker_daemon_config": docker_daemon_config, "docker_input_errors": docker_input_errors}

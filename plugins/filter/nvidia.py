@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The nvidia role's plan; the logic lives in module_utils/_nvidia.py."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils._nvidia import plan
+
+
+def _plain(value):
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def nvidia_plan(gpus, settings=None, host=None):
+    """See nvidia_plan.yml."""
+    if gpus is not None and not isinstance(gpus, (list, tuple)):
+        raise AnsibleFilterError("nvidia_plan: _input must be the list in ansible_facts['ai_stack_gpus']")
+    for name, value in (("settings", settings), ("host", host)):
+        if value is not None and not isinstance(value, Mapping):
+            raise AnsibleFilterError(f"nvidia_plan: {name} must be a dict, got {value!r}")
+    host = {key: (host or {}).get(key) for key in ("distribution", "os_family", "architecture")}
+    return plan(_plain(gpus or []), _plain(settings or {}), host)
+
+
+class FilterModule:
+    def filters(self):
+        return {"nvidia_plan": nvidia_plan}

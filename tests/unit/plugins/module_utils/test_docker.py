@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""daemon.json and the docker role's input checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.homelab.ai_stack.plugins.filter.docker import docker_daemon_config, docker_input_errors
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _docker as d
+
+POOLS = [{"base": "172.20.0.0/14", "size": 24}]
+
+# What the role wrote before the logic moved to Python (to_nice_json(indent=2) of the molecule docker
+# scenario's settings): the same text, so an upgrade does not rewrite the file or restart Docker.
+MOLECULE_DAEMON_JSON = """{
+  "default-address-pools": [
+    {
+      "base": "172.20.0.0/14",
+      "size": 24
+    }
+  ],
+  "exec-opts": [
+    "native.cgroupdriver=cgroupfs"
+  ],
+  "live-restore": true,
+  "log-driver": "json-file",
+  "log-opts": {
+    "max-file": "3",
+    "max-size": "10m",
+    "tag": "{{.Name}}"
+  },
+  "runtimes": {
+    "nvidia": {
+      "path": "nvidia-container-runtime",
+      "runtimeArgs": []
+    }
+  }
+}
+"""
+
+
+def test_the_molecule_scenario_file_is_written_byte_for_byte_as_before():
+    text = docker_daemon_config(
+        {"log-opts": {"tag": "{{.Name}}"}},
+        log_max_size="10m",
+        log_max_file=3,
+        live_restore=True,
+        address_pools=POOLS,
+        nvidia_runtime="auto",
+        nvidia_runtime_installed=True,
+        cgroup="auto",
+    )
+    assert text == MOLECULE_DAEMON_JSON
+
+
+def test_settings_as_one_dict_like_the_role_passes_them():
+    settings = {"log_max_size": "10m", "log_max_file": "3", "live_restore": "true", "address_pools": POOLS}
+    settings.update(nvidia_runtime="auto", nvidia_runtime_installed="True", cgroup="auto")
+    text = docker_daemon_config({"log-opts": {"tag": "{{.Name}}"}}, settings)
+    assert text == MOLECULE_DAEMON_JSON
+    with pytest.raises(Exception, match="settings must be a dict"):
+        docker_daemon_config({}, "x")
+
+
+def test_without_the_toolkit_there_is_no_runtime_and_no_cgroup_driver():
+    config = d.daemon_config(address_pools=POOLS, nvidia_runtime="auto", nvidia_runtime_installed="false")
+    assert "runtimes" not in config and "exec-opts" not in config
+    config = d.daemon_config(address_pools=POOLS, nvidia_runtime="always")
+    assert config["runtimes"] == d.NVIDIA_RUNTIME and config["exec-opts"] == ["native.cgroupdriver=cgroupfs"]
+    config = d.daemon_config(nvidia_runtime="never", nvidia_runtime_installed=True, cgroup="systemd")
+    assert "runtimes" not in config and config["exec-opts"] == ["native.cgroupdriver=systemd"]
+
+
+def test_command_line_strings_are_booleans_and_numbers():
+    config = d.daemon_config(
+        live_restore="false", log_max_file="5", address_pools=[{"base": "10.9.0.0/16", "size": "24"}]
+    )
+    assert config["live-restore"] is False
+    assert config["log-opts"]["max-file"] == "5"
+    assert config["default-address-pools"] == [{"base": "10.9.0.0/16", "size": 24}]
+
+
+def test_user_options_win_and_merge_recursively():
+    config = d.daemon_config(options={"log-opts": {"max-size": "1g"}, "debug": True, "live-restore": False})
+    assert config["log-opts"] == {"max-size": "1g", "max-file": "3"}
+    assert config["debug"] is True and config["live-restore"] is False
+    assert json.loads(d.daemon_json(config)) == config
+
+
+@pytest.mark.parametrize(
+    "pools, subnet, expected",
+    [
+        (POOLS, "172.30.0.0/24", []),
+        ([{"base": "172.30.0.0/16", "size": 24}], "172.30.0.0/24", ["overlaps 172.30.0.0/24 (ai_stack_docker_subnet)"]),
+        ([{"base": "100.64.0.0/10", "size": 24}], "", ["overlaps 100.64.0.0/10 (Tailscale)"]),
+        ([{"base": "100.100.0.0/16", "size": 24}], "", ["overlaps 100.64.0.0/10 (Tailscale)"]),
+        ([{"base": "10.0.0.0/16", "size": 8}], "", ["size 8 of 10.0.0.0/16 must be between the base prefix and 29"]),
+        ([{"base": "10.0.0.0/16", "size": 30}], "", ["size 30 of 10.0.0.0/16"]),
+        ([{"base": "10.0.0.1", "size": 24}], "", ["needs base (an IPv4 CIDR) and size"]),
+        ([{"base": "fd00::/64", "size": 80}], "", ["needs base (an IPv4 CIDR) and size"]),
+        ([{"size": 24}], "", ["needs base (an IPv4 CIDR) and size"]),
+    ],
+)
+def test_pools(pools, subnet, expected):
+    errors = d.pool_errors(pools, subnet)
+    assert len(errors) == len(expected), errors
+    for error, part in zip(errors, expected, strict=True):
+        assert error.startswith("docker_default_address_pools: ") and part in error
+
+
+def test_input_errors_name_their_variable():
+    assert d.input_errors(address_pools=POOLS) == []
+    errors = d.input_errors(log_max_size="huge", log_max_file="0", nvidia_runtime="always", cgroup="systemd")
+    assert [e.split(":")[0] for e in errors] == ["docker_log_max_size", "docker_log_max_file", "docker_cgroup_driver"]
+    assert "huge is not a size" in errors[0]
+    assert d.input_errors(log_max_size="512k", log_max_file="2") == []
+    assert docker_input_errors("x") == ["docker_default_address_pools: must be a list of {base, size}, got 'x'"]

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The nvidia role's plan on the GPU lists parsed from recorded nvidia-smi / rocm-smi outputs."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from ansible_collections.homelab.ai_stack.plugins.filter.nvidia import nvidia_plan
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu as g
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _nvidia as n
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "modules" / "fixtures" / "gpu"
+DEBIAN = {"distribution": "Debian", "os_family": "Debian", "architecture": "x86_64"}
+
+
+def recorded(name):
+    return g.parse_nvidia_smi_xml((FIXTURES / "nvidia-smi-xml" / name).read_text(encoding="utf-8"))[0]
+
+
+def test_every_recorded_card_plans_without_error_on_debian_with_the_defaults():
+    for path in sorted((FIXTURES / "nvidia-smi-xml").glob("*.xml")):
+        gpus = recorded(path.name)
+        result = n.plan(gpus, {}, DEBIAN)
+        assert result["gpu_present"], path.name
+        assert result["driver_loaded"], path.name
+        assert result["errors"] == [], (path.name, result["errors"])
+
+
+@pytest.mark.parametrize(
+    "fixture, modules",
+    [
+        ("telegraf_rtx-3060-v12.xml", "open"),  # Ampere
+        ("telegraf_tesla-t4.xml", "open"),  # Turing
+        ("telegraf_gtx-1070-ti.xml", "proprietary"),  # Pascal
+        ("telegraf_quadro-p2000-v12.xml", "proprietary"),  # Pascal
+        ("netdata_a100-sxm4-mig.xml", "open"),  # Ampere
+    ],
+)
+def test_auto_picks_the_kernel_modules_the_recorded_card_needs(fixture, modules):
+    assert n.plan(recorded(fixture), {"driver_kernel_modules": "auto"}, DEBIAN)["kernel_modules"] == modules
+
+
+def test_open_modules_on_a_pascal_card_name_the_variable_and_the_card():
+    gpus = recorded("telegraf_gtx-1070-ti.xml")
+    errors = n.plan(gpus, {"driver_kernel_modules": "open"}, DEBIAN)["errors"]
+    assert len(errors) == 1
+    assert errors[0].startswith("nvidia_driver_kernel_modules: the open kernel modules do not support ")
+    assert gpus[0]["name"] in errors[0]
+
+
+def test_blackwell_with_pascal_in_one_host_and_on_debian():
+    pascal = recorded("telegraf_gtx-1070-ti.xml")
+    blackwell = [
+        dict(recorded("telegraf_rtx-3090-v12.xml")[0], name="NVIDIA GeForce RTX 5090", architecture="Blackwell")
+    ]
+    errors = n.plan(pascal + blackwell, {}, DEBIAN)["errors"]
+    assert any(e.startswith("No single driver serves") and "RTX 5090" in e for e in errors)
+    assert any(e.startswith("nvidia_driver_install: Blackwell GPUs need driver 570") for e in errors)
+    # With the driver installed by the operator, the mixed host remains, and auto's proprietary modules
+    # (for the Pascal card) do not serve the Blackwell one.
+    errors = n.plan(pascal + blackwell, {"driver_install": "false"}, DEBIAN)["errors"]
+    assert [e[:29] for e in errors] == ["No single driver serves GeFor", "nvidia_driver_kernel_modules:"]
+
+
+def test_kepler_needs_the_legacy_driver():
+    kepler = [dict(recorded("telegraf_tesla-t4.xml")[0], name="Tesla K80", architecture="Kepler")]
+    errors = n.plan(kepler, {}, DEBIAN)["errors"]
+    assert errors == [
+        "nvidia_driver_install: Kepler GPUs (Tesla K80) need the legacy 470 driver, which this role does not"
+        " install; set nvidia_driver_install: false."
+    ]
+    assert n.plan(kepler, {"driver_install": False}, DEBIAN)["errors"] == []
+
+
+@pytest.mark.parametrize(
+    "settings, host, prefix",
+    [
+        ({"driver_branch": "550"}, DEBIAN, "nvidia_driver_branch: Debian ships one driver"),
+        ({"driver_branch": "55x"}, dict(DEBIAN, distribution="Ubuntu"), "nvidia_driver_branch must be empty"),
+        (
+            {"driver_branch": "550"},
+            dict(DEBIAN, distribution="Fedora", os_family="RedHat"),
+            "nvidia_driver_branch: RPM",
+        ),
+        (
+            {"toolkit_install": "no"},
+            dict(DEBIAN, distribution="Archlinux", os_family="Archlinux"),
+            "nvidia_driver_inst",
+        ),
+        ({"driver_install": False}, dict(DEBIAN, distribution="Alpine", os_family="Alpine"), "nvidia_toolkit_install"),
+        ({}, dict(DEBIAN, architecture="ppc64le"), "Architecture ppc64le"),
+        ({"toolkit_version": "1.17"}, DEBIAN, "nvidia_toolkit_version must be empty"),
+        ({"reboot_timeout": "0"}, DEBIAN, "nvidia_reboot_timeout must be a positive"),
+        ({"container_check_timeout": 0}, DEBIAN, "nvidia_container_check_timeout must be a positive"),
+        ({"driver_kernel_modules": "closed"}, DEBIAN, "nvidia_driver_kernel_modules must be"),
+    ],
+)
+def test_each_rule_names_its_variable(settings, host, prefix):
+    errors = n.plan(recorded("telegraf_rtx-3060-v12.xml"), settings, host)["errors"]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(prefix), errors
+
+
+def test_string_inputs_from_the_command_line_behave_as_booleans_and_numbers():
+    gpus = recorded("telegraf_rtx-3060-v12.xml")
+    ubuntu_branch = {"driver_branch": "550", "driver_install": "true"}
+    assert n.plan(gpus, ubuntu_branch, DEBIAN)["errors"]
+    assert n.plan(gpus, dict(ubuntu_branch, driver_install="false"), DEBIAN)["errors"] == []
+    assert n.plan(gpus, {"reboot_timeout": "900", "container_check_timeout": "300"}, DEBIAN)["errors"] == []
+    assert n.toolkit_pin_ok("1.17.8~rc.1") and not n.toolkit_pin_ok("latest")
+
+
+def test_a_card_that_did_not_answer_nvidia_smi_means_the_driver_is_not_loaded():
+    gpus = recorded("telegraf_rtx-3060-v12.xml")
+    assert n.plan(gpus)["driver_loaded"]
+    fallback = [dict(gpus[0], source="sysfs")]
+    assert not n.plan(fallback)["driver_loaded"]
+
+
+def test_no_nvidia_gpu_means_nothing_to_do_and_no_errors():
+    amd = g.parse_rocm_smi_json((FIXTURES / "rocm-smi" / "rx6700xt_rocm571.json").read_text(encoding="utf-8"))[0]
+    assert amd and all(gpu["vendor"] == "amd" for gpu in amd)
+    result = n.plan(amd, {"driver_branch": "bad"}, dict(DEBIAN, architecture="ppc64le"))
+    assert result == {"gpus": [], "gpu_present": False, "driver_loaded": False, "kernel_modules": "open", "errors": []}
+    assert n.plan([])["gpu_present"] is False
+
+
+def test_the_filter_refuses_what_is_not_a_gpu_list():
+    from ansible.errors import AnsibleFilterError
+
+    with pytest.raises(AnsibleFilterError, match="ai_stack_gpus"):
+        nvidia_plan("nvidia", {}, DEBIAN)
+    with pytest.raises(AnsibleFilterError, match="settings must be a dict"):
+        nvidia_plan([], "x", DEBIAN)
+    assert nvidia_plan(recorded("telegraf_tesla-t4.xml"), {}, DEBIAN)["kernel_modules"] == "open"
