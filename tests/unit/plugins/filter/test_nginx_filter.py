@@ -6,6 +6,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.homelab.ai_stack.plugins.filter.nginx import FilterModule
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx
 
 F = FilterModule().filters()
 
@@ -28,3 +29,32 @@ def test_filters_wrap_the_functions_and_name_the_variable_in_errors():
         }
     ]
     assert F["nginx_inventory_vhosts"](catalog, {"gpu": ["g"]}, {"g": {}}, "g")[0]["upstream"] == "http://ollama:11434"
+
+
+# Controller side (ansible.plugins is not importable from module_utils unit tests): the
+# records are byte for byte what the role's to_nice_json wrote, so converged hosts are
+# not rewritten.
+def test_records_are_written_as_to_nice_json_wrote_them():
+    from ansible.plugins.filter.core import to_nice_json
+
+    data = "/srv/cold-storage/services/nginx-proxy"
+    found = [
+        {"path": f"{data}/{rel}", "mode": "0644", "uid": 0, "gid": 0, "isdir": False, "islnk": False, "checksum": c}
+        for rel, c in (("ca/ca.crt", "aa" * 20), ("certs/server.key", "bb" * 20), ("certs/server.crt", "cc" * 20))
+    ]
+    record = _nginx.written_cert_record(found, data, ["chat.ai.test", "comfy.ai.test"], "20271206000000Z", True)
+    assert record == to_nice_json(
+        {
+            "common_name": "chat.ai.test",
+            "names": ["chat.ai.test", "comfy.ai.test"],
+            "not_after": "20271206000000Z",
+            "ca_name_constrained": True,
+            "sha1": {"ca.crt": "aa" * 20, "server.key": "bb" * 20, "server.crt": "cc" * 20},
+        },
+        sort_keys=True,
+    )
+    assert _nginx.secret_record("token", "t", "m", "api") == to_nice_json(
+        {"user": "api", "sha1": {"api-token": _nginx.sha1("t"), "api-token.map": _nginx.sha1("m")}}, sort_keys=True
+    )
+    with pytest.raises(_nginx.NginxError, match="kind must be auth or token"):
+        _nginx.secret_record("key", "t", "m", "api")

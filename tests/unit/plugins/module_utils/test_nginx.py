@@ -208,27 +208,6 @@ def _host(not_after="20271206000000Z", names=("chat.ai.test", "comfy.ai.test"), 
     return found, record
 
 
-def test_records_are_written_as_to_nice_json_wrote_them():
-    from ansible.plugins.filter.core import to_nice_json
-
-    _found, record = _host()
-    assert record == to_nice_json(
-        {
-            "common_name": "chat.ai.test",
-            "names": ["chat.ai.test", "comfy.ai.test"],
-            "not_after": "20271206000000Z",
-            "ca_name_constrained": True,
-            "sha1": {"ca.crt": "aa" * 20, "server.key": "bb" * 20, "server.crt": "cc" * 20},
-        },
-        sort_keys=True,
-    )
-    assert _nginx.secret_record("token", "t", "m", "api") == to_nice_json(
-        {"user": "api", "sha1": {"api-token": _nginx.sha1("t"), "api-token.map": _nginx.sha1("m")}}, sort_keys=True
-    )
-    with pytest.raises(_nginx.NginxError, match="kind must be auth or token"):
-        _nginx.secret_record("key", "t", "m", "api")
-
-
 def test_a_converged_host_is_current():
     found, record = _host()
     state = _nginx.current(found, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
