@@ -1,19 +1,21 @@
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Consistent copy of a live SQLite database: webui_db_backup.py SRC DEST.
+"""Consistent copy of a live SQLite database: webui_db_backup.py SRC DEST [KEEP].
 
 Uses SQLite's online backup API, which copies a consistent snapshot even
 while Open WebUI writes to SRC, then checks the copy before giving it its
-final name, so DEST is either a good database or absent.
+final name, so DEST is either a good database or absent. With KEEP, only the
+KEEP newest webui-*.db files of DEST's directory are kept afterwards.
 """
 
+import glob
 import json
 import os
 import sqlite3
 import sys
 
 
-def main(src, dest):
+def main(src, dest, keep=None):
     tmp = dest + ".partial"
     source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)
     target = sqlite3.connect(tmp)
@@ -31,9 +33,15 @@ def main(src, dest):
         return 1
     os.chmod(tmp, 0o600)
     os.replace(tmp, dest)
-    print(json.dumps({"dest": dest, "tables": tables, "size": os.path.getsize(dest)}))
+    removed = []
+    if keep is not None:
+        found = sorted(glob.glob(os.path.join(os.path.dirname(dest), "webui-*.db")), key=os.path.getmtime, reverse=True)
+        for old in found[int(keep) :]:
+            os.unlink(old)
+            removed.append(os.path.basename(old))
+    print(json.dumps({"dest": dest, "tables": tables, "size": os.path.getsize(dest), "removed": removed}))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))
