@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Is a compose project still as its last deploy left it? The core of ``compose_state``.
+"""Compose projects: the core of ``compose_project`` (and ``compose_state``, its read-only view).
+
+Is a compose project still as its last deploy left it?
 
 After every successful ``docker compose up --wait`` the ``_common`` role records
 what it deployed: the checksums of the project's files and, per service, the
@@ -17,12 +19,25 @@ leaves the project out of sync and ``compose up`` runs as before.
 Compose's own ``config-hash`` label is not used: ``docker compose config
 --hash`` does not match it for services with an ``env_file`` in compose 2.26.
 
-Plain functions (stdlib only), unit-tested without a host.
+``compose_project`` also plans what a run must do (:func:`plan`), writes the
+env file text (:func:`env_text`) and drops ``healthcheck.start_interval`` for a
+Docker Engine older than 25 (:func:`strip_start_interval`), which compose
+refuses to start a container with.
+
+Plain functions (stdlib only), unit-tested without a host; the few that touch
+the host (:func:`read_files`, :class:`Docker`) take what they run as arguments.
 """
 
 from __future__ import annotations
 
+import grp
+import hashlib
 import json
+import os
+import pwd
+import re
+import stat
+import tempfile
 
 RECORD_VERSION = 1
 HEALTHY = ("healthy", "")
@@ -147,3 +162,289 @@ def drift(record, files, containers, image_ids):
         if c["id"] not in known and not c["oneoff"]:
             reasons.append(f"{c['service'] or c['name']}: container {c['name']} is not part of the last deploy")
     return reasons
+
+
+# --- what a run of compose_project must do -----------------------------------
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+START_INTERVAL = re.compile(r"^[ \t]*start_interval[ \t]*:.*(?:\r?\n|$)", re.MULTILINE)
+# Docker Engine 25 (API 1.44) added the health-check start interval.
+START_INTERVAL_API = (1, 44)
+
+
+def env_text(service, env):
+    """The secrets.env text for ``env`` (name -> value), as the role always wrote it.
+
+    Compose reads env files with interpolation; single-quoted values are taken
+    literally, so a single quote or a line break is the one thing a value
+    cannot hold. Raises ComposeStateError naming the offending key (never the
+    value). Keys are sorted case-insensitively (Jinja's dictsort).
+    """
+    lines = [f"# Managed by homelab.ai_stack. Secrets of {service}.\n"]
+    for key, value in sorted((env or {}).items(), key=lambda kv: str(kv[0]).lower()):
+        key = str(key)
+        if not ENV_NAME.match(key):
+            raise ComposeStateError(f"env name {key!r} is not a shell-style variable name")
+        text = str(value)
+        if "'" in text or "\n" in text or "\r" in text:
+            raise ComposeStateError(f"the value of env {key} holds a single quote or a line break")
+        lines.append(f"{key}='{text}'\n")
+    return "".join(lines)
+
+
+def api_version_tuple(text):
+    """``1.41`` -> (1, 41); None when the text is not a version."""
+    m = re.match(r"^\s*(\d+)\.(\d+)", text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def knows_start_interval(api_version):
+    """Whether an engine with this API version accepts ``healthcheck.start_interval``.
+
+    An unknown version (docker could not be asked) counts as new: compose then
+    reports the real error.
+    """
+    version = api_version_tuple(api_version)
+    return version is None or version >= START_INTERVAL_API
+
+
+def strip_start_interval(text):
+    """The compose text without its ``start_interval:`` lines (block style only).
+
+    Compose 2.26 fails ``up`` on an engine older than 25 with "can't set
+    healthcheck.start_interval as feature require Docker Engine v25 or later";
+    without the line the health check simply starts at its interval.
+    """
+    return START_INTERVAL.sub("", text)
+
+
+def file_reasons(entry, mode, uid=None, gid=None):
+    """Why a file (an entry of read_files, or None) is not as wanted: ``missing``, ``content``, ``mode``, ``owner``."""
+    if entry is None:
+        return ["missing"]
+    if entry.get("isdir") or not entry.get("isreg", True):
+        return ["not a regular file"]
+    reasons = []
+    if entry.get("content_differs"):
+        reasons.append("content")
+    if entry.get("mode") != mode:
+        reasons.append(f"mode {entry.get('mode')}")
+    if uid is not None and (entry.get("uid"), entry.get("gid")) != (uid, gid):
+        reasons.append(f"owner {entry.get('pw_name')}:{entry.get('gr_name')}")
+    return reasons
+
+
+def plan(directory, files, network_exists, drift_reasons, pull="missing", uid=None, gid=None):
+    """What a run must do, step -> reasons (only the steps that must run).
+
+    ``directory``: the read_files entry of the project dir (or None);
+    ``files``: name -> entry (or None) of compose.yml and secrets.env, with
+    ``content_differs``; ``network_exists``: True/False, or None when no network
+    is managed; ``drift_reasons``: drift() before the run. Steps: ``directory``,
+    ``network``, ``secrets.env``, ``compose.yml``, ``up``. Only a content change
+    (not a mode or owner) of a file makes ``up`` run.
+    """
+    steps = {}
+    if directory is None:
+        steps["directory"] = ["missing"]
+    elif not directory.get("isdir"):
+        raise ComposeStateError(f"{directory.get('path')} is not a directory")
+    else:
+        reasons = []
+        if directory.get("mode") != "0750":
+            reasons.append(f"mode {directory.get('mode')}")
+        if uid is not None and (directory.get("uid"), directory.get("gid")) != (uid, gid):
+            reasons.append(f"owner {directory.get('pw_name')}:{directory.get('gr_name')}")
+        if reasons:
+            steps["directory"] = reasons
+    if network_exists is False:
+        steps["network"] = ["missing"]
+    up = []
+    for name, mode in (("secrets.env", "0600"), ("compose.yml", "0640")):
+        reasons = file_reasons(files.get(name), mode, uid, gid)
+        if reasons:
+            steps[name] = reasons
+            if "missing" in reasons or "content" in reasons:
+                up.append(f"{name} is new" if "missing" in reasons else f"{name} changed")
+    up.extend(drift_reasons)
+    if pull == "always":
+        up.append("pull always")
+    if up:
+        steps["up"] = up
+    return steps
+
+
+def container_changes(before, after):
+    """What ``compose up`` changed: containers created, removed, started, now healthy."""
+    old = {c["id"]: c for c in before}
+    new = {c["id"]: c for c in after}
+    changes = []
+    for c in after:
+        was = old.get(c["id"])
+        label = c["service"] or c["name"]
+        if was is None:
+            changes.append(f"{label}: created {c['name']}")
+        elif (was["state"], was["health"]) != (c["state"], c["health"]):
+            changes.append(f"{label}: {was['state'] or '?'} -> {c['state']}")
+    for c in before:
+        if c["id"] not in new:
+            changes.append(f"{c['service'] or c['name']}: removed {c['name']}")
+    return changes
+
+
+# --- the host side (stdlib; docker through a run function) ----------------------
+
+
+def _entry(path, st):
+    try:
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        owner = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    return {
+        "path": path,
+        "isdir": stat.S_ISDIR(st.st_mode),
+        "isreg": stat.S_ISREG(st.st_mode),
+        "mode": f"{stat.S_IMODE(st.st_mode):04o}",
+        "pw_name": owner,
+        "gr_name": group,
+        "uid": st.st_uid,
+        "gid": st.st_gid,
+        "size": st.st_size,
+    }
+
+
+def sha1_file(path):
+    digest = hashlib.sha1()  # nosec B324 - the checksum find and stat report
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(65536), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def text_bytes(text):
+    return text if isinstance(text, bytes) else str(text).encode("utf-8")
+
+
+def read_files(project, names, secret=(), contents=None):
+    """The directory and the named files, find-style; plus name -> entry of the regular files.
+
+    Returns (exists, entries, files). The entries returned for ``secret`` names
+    carry no checksum and no size (``files``, used for the record, has the
+    checksums of all). For names in ``contents`` the entry says whether the
+    file holds that text (``content_differs``).
+    """
+    contents = contents or {}
+    entries, files = [], {}
+    try:
+        st = os.lstat(project)
+    except FileNotFoundError:
+        return False, entries, files
+    entries.append(_entry(project, st))
+    if not stat.S_ISDIR(st.st_mode):
+        return False, entries, files
+    for name in names:
+        path = os.path.join(project, name)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        entry = _entry(path, st)
+        if entry["isreg"]:
+            checksum = sha1_file(path)
+            files[name] = dict(entry, checksum=checksum)
+            if name in secret:
+                del entry["size"]
+            else:
+                entry["checksum"] = checksum
+            if name in contents:
+                entry["content_differs"] = checksum != hashlib.sha1(text_bytes(contents[name])).hexdigest()  # nosec B324
+        elif name in contents:
+            entry["content_differs"] = True
+        entries.append(entry)
+    return True, entries, files
+
+
+def read_record(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_atomic(path, data, mode, uid=None, gid=None):
+    """Write ``data`` (bytes) to ``path`` through a temporary file in the same directory."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        if uid is not None:
+            os.chown(tmp, uid, gid)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_record(path, record, check_mode=False):
+    """Write the record (root only, 0600) unless it holds this already; whether it (would have) changed."""
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return False
+    except OSError:
+        pass
+    if not check_mode:
+        write_atomic(path, text.encode("utf-8"), 0o600)
+    return True
+
+
+class Docker:
+    """The docker CLI, through ``run(argv) -> (rc, out, err)`` (AnsibleModule.run_command in the modules)."""
+
+    def __init__(self, binary, run):
+        self.bin = binary
+        self._run = run
+
+    def run(self, *args, cwd=None):
+        rc, out, err = self._run([self.bin, *args], cwd)
+        return rc, out, (err or "").strip()
+
+    def api_version(self):
+        rc, out, _err = self.run("version", "--format", "{{.Server.APIVersion}}")
+        return out.strip() if rc == 0 else None
+
+    def network_exists(self, name):
+        rc, _out, _err = self.run("network", "inspect", "--format", "{{.Name}}", name)
+        return rc == 0
+
+    def containers(self, project):
+        label = f"label=com.docker.compose.project.working_dir={project}"
+        rc, out, err = self.run("ps", "-a", "-q", "--no-trunc", "--filter", label)
+        if rc != 0:
+            raise ComposeStateError(f"docker ps failed: {err}")
+        ids = out.split()
+        if not ids:
+            return []
+        rc, out, err = self.run("inspect", *ids)
+        if rc != 0:
+            raise ComposeStateError(f"docker inspect failed: {err}")
+        return parse_inspect(out)
+
+    def image_ids(self, refs):
+        refs = sorted({r for r in refs if r})
+        if not refs:
+            return {}
+        rc, out, _err = self.run("image", "inspect", "--format", "{{.Id}}", *refs)
+        lines = out.split()
+        if rc != 0 or len(lines) != len(refs):
+            return {}
+        # zip(strict=) is Python 3.10+; RHEL 9's interpreter is 3.9.
+        return parse_image_ids("\n".join(f"{ref} {lines[n]}" for n, ref in enumerate(refs)))

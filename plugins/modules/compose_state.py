@@ -146,163 +146,29 @@ drift:
   sample: ["ollama: container is exited"]
 """
 
-import grp  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
-import pwd  # noqa: E402
-import stat  # noqa: E402
-import tempfile  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._compose import (  # noqa: E402
     ComposeStateError,
+    Docker,
     drift,
     make_record,
-    parse_image_ids,
-    parse_inspect,
     public_record,
+    read_files,
+    read_record,
+    write_record,
 )
 
 
-def _entry(path, st):
-    try:
-        owner = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        owner = str(st.st_uid)
-    try:
-        group = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        group = str(st.st_gid)
-    return {
-        "path": path,
-        "isdir": stat.S_ISDIR(st.st_mode),
-        "isreg": stat.S_ISREG(st.st_mode),
-        "mode": f"{stat.S_IMODE(st.st_mode):04o}",
-        "pw_name": owner,
-        "gr_name": group,
-        "size": st.st_size,
-    }
+def _docker(module):
+    binary = module.get_bin_path("docker")
 
+    def run(argv, cwd=None):
+        return module.run_command(argv, cwd=cwd, environ_update={"LC_ALL": "C"})
 
-def _sha1(path):
-    digest = hashlib.sha1()  # nosec B324 - the checksum find and stat report
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(65536), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def read_files(project, names, secret=(), contents=None):
-    """The directory and the named files, find-style; plus name -> entry of the regular files.
-
-    The entries returned for ``secret`` names carry no checksum and no size
-    (the second value, used for the record, has the checksums of all). For
-    names in ``contents`` the entry says whether the file holds that text.
-    """
-    contents = contents or {}
-    entries, files = [], {}
-    try:
-        st = os.lstat(project)
-    except FileNotFoundError:
-        return False, entries, files
-    entries.append(_entry(project, st))
-    if not stat.S_ISDIR(st.st_mode):
-        return False, entries, files
-    for name in names:
-        path = os.path.join(project, name)
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            continue
-        entry = _entry(path, st)
-        if entry["isreg"]:
-            checksum = _sha1(path)
-            files[name] = dict(entry, checksum=checksum)
-            if name in secret:
-                del entry["size"]
-            else:
-                entry["checksum"] = checksum
-            if name in contents:
-                entry["content_differs"] = checksum != hashlib.sha1(_text_bytes(contents[name])).hexdigest()  # nosec B324
-        elif name in contents:
-            entry["content_differs"] = True
-        entries.append(entry)
-    return True, entries, files
-
-
-def _text_bytes(text):
-    return text if isinstance(text, bytes) else str(text).encode("utf-8")
-
-
-class Docker:
-    def __init__(self, module):
-        self.module = module
-        self.bin = module.get_bin_path("docker")
-
-    def run(self, *args):
-        rc, out, err = self.module.run_command([self.bin, *args], environ_update={"LC_ALL": "C"})
-        return rc, out, err.strip()
-
-    def network_exists(self, name):
-        rc, _out, _err = self.run("network", "inspect", "--format", "{{.Name}}", name)
-        return rc == 0
-
-    def containers(self, project):
-        label = f"label=com.docker.compose.project.working_dir={project}"
-        rc, out, err = self.run("ps", "-a", "-q", "--no-trunc", "--filter", label)
-        if rc != 0:
-            raise ComposeStateError(f"docker ps failed: {err}")
-        ids = out.split()
-        if not ids:
-            return []
-        rc, out, err = self.run("inspect", *ids)
-        if rc != 0:
-            raise ComposeStateError(f"docker inspect failed: {err}")
-        return parse_inspect(out)
-
-    def image_ids(self, refs):
-        refs = sorted({r for r in refs if r})
-        if not refs:
-            return {}
-        rc, out, _err = self.run("image", "inspect", "--format", "{{.Id}}", *refs)
-        lines = out.split()
-        if rc != 0 or len(lines) != len(refs):
-            return {}
-        # zip(strict=) is Python 3.10+; RHEL 9's interpreter is 3.9.
-        return parse_image_ids("\n".join(f"{ref} {lines[n]}" for n, ref in enumerate(refs)))
-
-
-def read_record(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def write_record(module, path, record):
-    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
-    try:
-        with open(path, encoding="utf-8") as f:
-            if f.read() == text:
-                return False
-    except OSError:
-        pass
-    if module.check_mode:
-        return True
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".deployed-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return True
+    return Docker(binary, run)
 
 
 def run_module(module):
@@ -332,7 +198,7 @@ def run_module(module):
         "in_sync": False,
         "drift": [],
     }
-    docker = Docker(module)
+    docker = _docker(module)
     if docker.bin is None:
         result["drift"] = ["docker is not installed"]
         if p["record"]:
@@ -362,7 +228,7 @@ def run_module(module):
             module.warn(f"{project}: not recorded, the next run will run compose up again: {exc}")
             result["drift"] = [str(exc)]
             return result
-        result["changed"] = write_record(module, record_path, record)
+        result["changed"] = write_record(record_path, record, module.check_mode)
         result["recorded"] = public_record(record, secret)
         result["drift"] = drift(record, files, containers, docker.image_ids(c["image"] for c in containers))
     else:
