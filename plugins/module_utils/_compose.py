@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Compose projects: the core of ``compose_project`` (and ``compose_state``, its read-only view).
+"""Compose projects: the core of ``compose_project``.
 
 Is a compose project still as its last deploy left it?
 

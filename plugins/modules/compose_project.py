@@ -98,7 +98,6 @@ notes:
   - Runs as root (files are root's); run as another user it leaves owners alone.
   - A service scaled to more than one container cannot be recorded; such a project runs C(up) on every run (warned).
 seealso:
-  - module: homelab.ai_stack.compose_state
   - module: community.docker.docker_compose_v2
 author:
   - homelab.ai_stack contributors (!UNKNOWN)

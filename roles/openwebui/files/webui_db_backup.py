@@ -1,19 +1,30 @@
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Consistent copy of a live SQLite database: webui_db_backup.py SRC DEST.
+"""Consistent copy of a live SQLite database: webui_db_backup.py SRC DIR IMAGE KEEP.
 
-Uses SQLite's online backup API, which copies a consistent snapshot even
-while Open WebUI writes to SRC, then checks the copy before giving it its
-final name, so DEST is either a good database or absent.
+Writes DIR/webui-<UTC time>-<tag of IMAGE>.db with SQLite's online backup
+API, which copies a consistent snapshot even while Open WebUI writes to SRC,
+then checks the copy before giving it its final name, so the backup is either
+a good database or absent. Then keeps only the KEEP newest webui-*.db of DIR.
 """
 
+import glob
 import json
 import os
+import re
 import sqlite3
 import sys
+import time
 
 
-def main(src, dest):
+def backup_name(image, now=None):
+    """webui-<UTC time>-<tag>.db, the tag being what follows the image's last ':' or '/'."""
+    tag = re.sub(r"[^A-Za-z0-9._-]", "_", re.sub(r"^.*[:/]", "", image))
+    return "webui-{}-{}.db".format(time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)), tag)
+
+
+def main(src, directory, image, keep):
+    dest = os.path.join(directory, backup_name(image))
     tmp = dest + ".partial"
     source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)
     target = sqlite3.connect(tmp)
@@ -31,9 +42,15 @@ def main(src, dest):
         return 1
     os.chmod(tmp, 0o600)
     os.replace(tmp, dest)
-    print(json.dumps({"dest": dest, "tables": tables, "size": os.path.getsize(dest)}))
+    found = sorted(glob.glob(os.path.join(directory, "webui-*.db")), key=os.path.getmtime, reverse=True)
+    removed = []
+    for old in found[int(keep) :]:
+        os.unlink(old)
+        removed.append(os.path.basename(old))
+    result = {"dest": dest, "image": image, "tables": tables, "size": os.path.getsize(dest), "removed": removed}
+    print(json.dumps(result))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:5]))
