@@ -10,17 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_services
-
-
-def _plain(value):
-    """A plain copy of a templated value (lazy containers resolved once)."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
 
 
 def _inputs(inputs, name):

@@ -9,15 +9,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
 from ansible_collections.homelab.ai_stack.plugins.module_utils._nvidia import plan
-
-
-def _plain(value):
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def nvidia_plan(gpus, settings=None, host=None):

@@ -11,16 +11,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup, _zabbix, _zfs_plan
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
 
 
 def _call(name, func, *args, **kwargs):

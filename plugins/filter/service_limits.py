@@ -8,15 +8,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._gpu import hsa_override_env
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
 from ansible_collections.homelab.ai_stack.plugins.module_utils._limits import LimitsError, memory_limit
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def service_memory_limit(plan, service, host_memory_mib, gpu_mode="cpu"):

@@ -10,10 +10,10 @@ and tests/bench/vram_accuracy.py exercise exactly what the filters run.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import (
     VramError,
     choose_models,
@@ -26,28 +26,6 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog imp
     LLM_ALIASES,
     LLM_CATALOG,
 )
-
-
-def _plain(value):
-    """A plain copy of a templated value, so the core never touches the caller's variables.
-
-    Not copy.deepcopy: on ansible-core 2.19 a templated list or dict is a lazy
-    container that holds the templar, and deep-copying it copies that too
-    (about half a second per call). Walking it resolves each item once.
-    """
-    if isinstance(value, Mapping):
-        return {str(k) if isinstance(k, str) else k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return copy.deepcopy(value)
 
 
 def vram_estimate(workload, num_ctx=None, num_parallel=None, kv_cache_type=None, flash_attention=None):

@@ -18,6 +18,7 @@ import json
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._gpu import hsa_override_env
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
 from ansible_collections.homelab.ai_stack.plugins.module_utils._limits import LimitsError, memory_limit
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import (
     VramError,
@@ -27,8 +28,6 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import (
 )
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram_catalog import LLM_ALIASES, LLM_CATALOG
 
-_TRUE = ("true", "yes", "on", "1", "y", "t")
-_FALSE = ("false", "no", "off", "0", "n", "f", "")
 _REPOSITORY = re.compile(r"^((https?|ssh|git|file)://\S+|/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:\S+)$")
 _NODE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 _MODEL_URL = re.compile(r"^(https?|ftp|file)://")
@@ -48,10 +47,11 @@ def as_bool(value, name, allow_none=False):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+    word = bool_word(value) if isinstance(value, str) else None
+    if word is not None:
         if allow_none and value.strip().lower() in ("", "none", "null"):
             return None
-        return value.strip().lower() in _TRUE
+        return word
     if allow_none and isinstance(value, str) and value.strip().lower() in ("none", "null"):
         return None
     raise InputError(f"{name} must be true or false, got {value!r}")

@@ -16,6 +16,8 @@ import json
 import os
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+
 ITEM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KINDS = ("dir", "file", "sqlite", "ollama-models", "comfyui-nodes")
 MANIFEST_DIR = ".ai-stack"
@@ -350,8 +352,6 @@ SETTING_BOOLS = (
     "backup_include_models",
     "backup_run_now",
 )
-_TRUE = ("true", "yes", "on", "1", "y", "t")
-_FALSE = ("false", "no", "off", "0", "n", "f", "")
 
 
 def _setting_bool(name, value, errors):
@@ -359,8 +359,9 @@ def _setting_bool(name, value, errors):
         return value
     if isinstance(value, int):
         return value != 0
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
+    word = bool_word(value) if isinstance(value, str) else None
+    if word is not None:
+        return word
     errors.append(f"{name} must be a boolean; got {value!r}")
     return False
 

@@ -13,17 +13,18 @@ import ipaddress
 import json
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+
 NVIDIA_RUNTIME = {"nvidia": {"path": "nvidia-container-runtime", "runtimeArgs": []}}
 # Ranges Docker must never hand to a network: Tailscale's CGNAT range.
 RESERVED = {"100.64.0.0/10": "Tailscale"}
 _SIZE = re.compile(r"^[0-9]+[kmg]$")
-_TRUE = ("1", "true", "yes", "on", "y", "t")
 
 
 def as_bool(value):
     """A boolean input as Ansible reads it (`-e x=false` arrives as the string 'false')."""
     if isinstance(value, str):
-        return value.strip().lower() in _TRUE
+        return bool_word(value) is True
     return bool(value)
 
 

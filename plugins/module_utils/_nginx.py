@@ -19,8 +19,7 @@ import json
 import posixpath
 import re
 
-_TRUE = ("y", "yes", "on", "1", "true", "t")
-_FALSE = ("n", "no", "off", "0", "false", "f", "")
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 _UPSTREAM = re.compile(r"^https?://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
@@ -39,11 +38,9 @@ def to_bool(value, name="value"):
         return value
     if isinstance(value, int):
         return value != 0
-    text = str(value if value is not None else "").strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    word = bool_word(str(value if value is not None else ""))
+    if word is not None:
+        return word
     raise NginxError(f"{name}: {value!r} is not a boolean")
 
 

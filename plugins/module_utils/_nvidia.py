@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+
 # Open kernel modules support Turing and newer only; Blackwell supports nothing else.
 PROPRIETARY_ONLY = ("Maxwell", "Pascal", "Volta")
 OPEN_ONLY = ("Blackwell",)
@@ -24,13 +26,11 @@ KERNEL_MODULES = ("auto", "open", "proprietary")
 _BRANCH = re.compile(r"^[0-9]*$")
 _TOOLKIT_VERSION = re.compile(r"^([0-9]+[.][0-9]+[.][0-9]+(~rc[.][0-9]+)?)?$")
 
-_TRUE = ("1", "true", "yes", "on", "y", "t")
-
 
 def as_bool(value):
     """A boolean input as Ansible reads it (`-e x=false` arrives as the string 'false')."""
     if isinstance(value, str):
-        return value.strip().lower() in _TRUE
+        return bool_word(value) is True
     return bool(value)
 
 

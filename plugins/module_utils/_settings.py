@@ -17,6 +17,7 @@ import json
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -37,9 +38,6 @@ SETTINGS = {
     "ai_stack_nvidia_container_runtime_recorded": "bool",
 }
 
-_TRUE = ("true", "yes", "on", "1", "y", "t")
-_FALSE = ("false", "no", "off", "0", "n", "f", "")
-
 
 class SettingsError(ValueError):
     """A setting that cannot be read; the message names the variable."""
@@ -51,8 +49,9 @@ def to_bool(value, name):
         return value
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
+    word = bool_word(value) if isinstance(value, str) else None
+    if word is not None:
+        return word
     raise SettingsError(f"{name} must be a boolean (true or false), got {json.dumps(value, default=str)}")
 
 

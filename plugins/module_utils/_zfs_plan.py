@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+
 PERIODS = ("hourly", "daily", "weekly", "monthly", "yearly")
 PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
 DATASET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
-_TRUE = ("true", "yes", "on", "1", "y", "t")
-_FALSE = ("false", "no", "off", "0", "n", "f", "")
 
 
 class PlanError(ValueError):
@@ -30,8 +30,9 @@ def to_bool(value, name):
         return value
     if isinstance(value, int):
         return value != 0
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
+    word = bool_word(value) if isinstance(value, str) else None
+    if word is not None:
+        return word
     raise PlanError(f"{name} must be a boolean; got {value!r}")
 
 

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every plugin does to its inputs before its own logic: one copy of each.
+
+- plain(): a plain copy of a templated value (filters call it on what Jinja hands them);
+- bool_word(): the boolean a word given on the command line stands for (``-e x=false``
+  arrives as the string ``false``), or None for any other text. Each caller keeps its
+  own rules for other types and its own error message.
+
+Plain functions (stdlib only), used on the controller and the target.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+
+# The words Ansible reads as booleans; an empty string (``-e x=``) is false.
+TRUE_WORDS = frozenset(("true", "yes", "on", "1", "y", "t"))
+FALSE_WORDS = frozenset(("false", "no", "off", "0", "n", "f", ""))
+
+
+def bool_word(text):
+    """True or False for a boolean word (any case, surrounding blanks ignored), else None."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def plain(value):
+    """A plain copy of a templated value, so the core never touches the caller's variables.
+
+    Not copy.deepcopy: on ansible-core 2.19 a templated list or dict is a lazy
+    container that holds the templar, and deep-copying it copies that too
+    (about half a second per call). Walking it resolves each item once.
+    """
+    if isinstance(value, Mapping):
+        return {str(k) if isinstance(k, str) else k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return copy.deepcopy(value)
