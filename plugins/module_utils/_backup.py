@@ -16,8 +16,6 @@ import json
 import os
 import re
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
-
 ITEM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KINDS = ("dir", "file", "sqlite", "ollama-models", "comfyui-nodes")
 MANIFEST_DIR = ".ai-stack"
@@ -352,6 +350,11 @@ SETTING_BOOLS = (
     "backup_include_models",
     "backup_run_now",
 )
+# The words -e gives for booleans. This file runs on the target beside the
+# backup tool, without the collection, so it keeps its own copy of
+# module_utils/_inputs.py's words; tests/unit/.../test_backup.py checks they agree.
+TRUE_WORDS = ("true", "yes", "on", "1", "y", "t")
+FALSE_WORDS = ("false", "no", "off", "0", "n", "f", "")
 
 
 def _setting_bool(name, value, errors):
@@ -359,9 +362,8 @@ def _setting_bool(name, value, errors):
         return value
     if isinstance(value, int):
         return value != 0
-    word = bool_word(value) if isinstance(value, str) else None
-    if word is not None:
-        return word
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS + FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
     errors.append(f"{name} must be a boolean; got {value!r}")
     return False
 

@@ -352,3 +352,31 @@ def test_verify_checks(age, state, timer, want):
     rows = b.verify_checks(age, state, timer, 36)
     assert [r["check"] for r in rows] == ["backup age", "backup timer", "backup repository check"]
     assert [(r["result"], r["detail"]) for r in rows] == want
+
+
+def test_bool_words_match_the_collection():
+    # _backup.py keeps its own copy of the words (it runs on the target without
+    # the collection); the copy must not drift from module_utils/_inputs.py.
+    from ansible_collections.homelab.ai_stack.plugins.module_utils import _inputs
+
+    assert set(b.TRUE_WORDS) == set(_inputs.TRUE_WORDS)
+    assert set(b.FALSE_WORDS) == set(_inputs.FALSE_WORDS)
+
+
+def test_runs_without_the_collection(tmp_path):
+    # The backup role copies _backup.py next to the tool on the target, where
+    # no ansible_collections package exists: it must import with the stdlib alone.
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(b.__file__, tmp_path / "_backup.py")
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", "import sys; sys.path.insert(0, '.'); import _backup; print(_backup.KINDS[0])"],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "dir"
