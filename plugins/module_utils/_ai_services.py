@@ -18,7 +18,7 @@ import json
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._gpu import hsa_override_env
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
 from ansible_collections.homelab.ai_stack.plugins.module_utils._limits import LimitsError, memory_limit
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import (
     VramError,
@@ -93,24 +93,12 @@ def as_float(value, name, allow_none=False, minimum=None):
 
 def as_list(value, name, allow_none=False):
     """A list input; a string is read as JSON (``[...]``) or as comma-separated items."""
-    if value is None:
-        if allow_none:
-            return None
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if allow_none and text.lower() in ("none", "null"):
-            return None
-        if text.startswith("["):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                raise InputError(f"{name} must be a list, got the string {value!r} (not JSON)") from None
-        else:
-            return [part.strip() for part in text.split(",") if part.strip()]
-    if not isinstance(value, (list, tuple)):
-        raise InputError(f"{name} must be a list, got {type(value).__name__} {value!r}")
-    return list(value)
+    if allow_none and (value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null"))):
+        return None
+    try:
+        return list_input(value)
+    except ValueError as exc:
+        raise InputError(f"{name} must be a list: {exc}") from None
 
 
 def as_dict(value, name):

@@ -5,8 +5,11 @@
 
 - plain(): a plain copy of a templated value (filters call it on what Jinja hands them);
 - bool_word(): the boolean a word given on the command line stands for (``-e x=false``
-  arrives as the string ``false``), or None for any other text. Each caller keeps its
-  own rules for other types and its own error message.
+  arrives as the string ``false``), or None for any other text;
+- list_input(): a list input, also when it came as a ``-e name=value`` string: a JSON
+  list (``-e 'x=[{"name": "a"}]'``, the way to give a list of dicts) or comma-separated
+  words (``-e x=a,b``).
+Each caller keeps its own rules for other types and its own error message.
 
 Plain functions (stdlib only), used on the controller and the target.
 """
@@ -14,6 +17,7 @@ Plain functions (stdlib only), used on the controller and the target.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 
 # The words Ansible reads as booleans; an empty string (``-e x=``) is false.
@@ -29,6 +33,33 @@ def bool_word(text):
     if word in FALSE_WORDS:
         return False
     return None
+
+
+def list_input(value):
+    """The list a list input stands for: the one rule every plugin reads lists by.
+
+    None and an empty or blank string are an empty list; a list or tuple is a
+    list; a string starting with ``[`` or ``{`` is read as JSON and must be a list; any
+    other string is split on commas, blank items dropped. Raises ValueError
+    (with the reason, for the caller to name its variable) for invalid JSON,
+    JSON that is not a list, or a value of another type.
+    """
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a list, got {type(value).__name__} {value!r}")
+    text = value.strip()
+    if text.startswith(("[", "{")):
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"{text!r} starts like JSON but is not valid JSON ({exc})") from None
+        if not isinstance(parsed, list):
+            raise ValueError(f"{text!r} is not a list")
+        return parsed
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def plain(value):

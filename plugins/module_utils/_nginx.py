@@ -19,7 +19,7 @@ import json
 import posixpath
 import re
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 _UPSTREAM = re.compile(r"^https?://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
@@ -96,15 +96,11 @@ def _var(hostvars, host, name, default):
 
 
 def to_list(value, name):
-    """A list from a list or the JSON text a command line (-e) gives."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else []
-        except ValueError as exc:
-            raise NginxError(f"{name}: not a list (JSON when given with -e): {exc}") from exc
-    if not isinstance(value, (list, tuple)):
-        raise NginxError(f"{name} must be a list, got {type(value).__name__}")
-    return list(value)
+    """A list from a list or the text a command line (-e) gives (JSON for a list of dicts)."""
+    try:
+        return list_input(value)
+    except ValueError as exc:
+        raise NginxError(f"{name} must be a list (JSON when given with -e): {exc}") from None
 
 
 def normalize_vhosts(vhosts, extra=None, domain="", default_body_size="100m"):

@@ -17,7 +17,7 @@ import json
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -57,21 +57,10 @@ def to_bool(value, name):
 
 def to_list(value, name):
     """A list from a list, a JSON list in a string, or a comma-separated string (``-e a=x,y``)."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                parsed = json.loads(text)
-            except ValueError as exc:
-                raise SettingsError(f"{name} is not a valid JSON list: {exc}") from exc
-            if isinstance(parsed, list):
-                return parsed
-        return [item.strip() for item in text.split(",") if item.strip()]
-    raise SettingsError(f"{name} must be a list, got {json.dumps(value, default=str)}")
+    try:
+        return list_input(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a list: {exc}") from None
 
 
 def to_dict(value, name):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import list_input
+
 # What Open WebUI v0.6.33 refuses at sign-up (routers/auths.py signup,
 # utils/misc.py validate_email_format): an email without a dot in its domain
 # (name@localhost excepted) gets 400, a password over 72 UTF-8 bytes 500 (bcrypt).
@@ -36,20 +38,10 @@ def input_list(value, name="value"):
     """
     if value is None or isinstance(value, list):
         return value
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                parsed = json.loads(text)
-            except ValueError as exc:
-                raise InputError(f"{name}: {text!r} starts like a JSON list but is not one ({exc})") from exc
-            if not isinstance(parsed, list):
-                raise InputError(f"{name}: {text!r} is not a list")
-            return parsed
-        return [item.strip() for item in text.split(",") if item.strip()]
-    raise InputError(f"{name}: expected a list, got {type(value).__name__}")
+    try:
+        return list_input(value)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
 
 
 def _get(hostvars, host, key, default=None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
 
 PERIODS = ("hourly", "daily", "weekly", "monthly", "yearly")
 PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
@@ -50,14 +50,11 @@ def to_int(value, name, minimum=None):
 
 
 def _as_list(value, name):
-    """A list, or a comma-separated string (``-e x=a,b``)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    raise PlanError(f"{name} must be a list; got {value!r}")
+    """A list, a JSON list (``-e 'x=[{"name": "tank/ai"}]'``) or comma-separated words."""
+    try:
+        return list_input(value)
+    except ValueError as exc:
+        raise PlanError(f"{name} must be a list; {exc}") from None
 
 
 def _dataset(item, index, retention, errors):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _inputs
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, plain
 
 
@@ -46,3 +47,42 @@ def test_plain_copies_containers_and_unwraps_str_subclasses():
     assert isinstance(copied["a"][2], str) and not isinstance(copied["a"][2], _Str)
     copied["a"].append("new")
     assert source[_Str("a")] == [1, 2.5, _Str("x"), None, True, (3,)]
+
+
+@pytest.mark.parametrize(
+    ("given", "want"),
+    [
+        (None, []),
+        ("", []),
+        ("  ", []),
+        (["a", "b"], ["a", "b"]),
+        (("a",), ["a"]),
+        ("a, b,,c ", ["a", "b", "c"]),
+        ('["a", "b"]', ["a", "b"]),
+        # A list of dicts on the command line: -e 'zfs_snapshots_datasets=[{"name": "tank/ai"}]'
+        ('[{"name": "tank/ai", "hourly": 4}]', [{"name": "tank/ai", "hourly": 4}]),
+    ],
+)
+def test_list_input(given, want):
+    assert _inputs.list_input(given) == want
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("[oops", "starts like JSON but is not valid JSON"),
+        ('{"name": "tank/ai"}', "is not a list"),
+        (3, "expected a list, got int"),
+        ({"a": 1}, "expected a list, got dict"),
+    ],
+)
+def test_list_input_refuses(given, reason):
+    with pytest.raises(ValueError, match=reason):
+        _inputs.list_input(given)
+
+
+def test_zfs_datasets_as_a_json_string():
+    # Before one rule, the ZFS plan split this JSON text on its commas.
+    from ansible_collections.homelab.ai_stack.plugins.module_utils import _zfs_plan
+
+    assert _zfs_plan._as_list('[{"name": "tank/ai"}]', "zfs_snapshots_datasets") == [{"name": "tank/ai"}]

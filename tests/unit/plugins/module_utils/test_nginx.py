@@ -118,7 +118,7 @@ def test_normalize_fills_every_key():
         },
     ]
     assert _nginx.normalize_vhosts([], "", "ai.test") == []
-    with pytest.raises(_nginx.NginxError, match="nginx_vhosts_extra: not a list"):
+    with pytest.raises(_nginx.NginxError, match="nginx_vhosts_extra must be a list"):
         _nginx.normalize_vhosts([], "{oops", "ai.test")
     with pytest.raises(_nginx.NginxError, match="nginx_vhosts entry 0: must be a dict"):
         _nginx.normalize_vhosts(["chat"], [], "ai.test")
