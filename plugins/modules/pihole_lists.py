@@ -258,14 +258,18 @@ def main():
     try:
         api.login(p["password"])
         result = plan(wanted, api.read(), p["marker"])
-        done = []
         if not module.check_mode and result["ops"]:
             ids = None
             for op in result["ops"]:
                 if op["kind"] != "groups" and ids is None:
                     ids = group_ids(api.call("GET", "/groups").get("groups"))
-                api.call(op["method"], op["path"], resolve_groups(op["body"], ids) if ids is not None else op["body"])
-                done.append(op)
+                answer = api.call(
+                    op["method"], op["path"], resolve_groups(op["body"], ids) if ids is not None else op["body"]
+                )
+                # FTL answers 201/200 and lists what it could not write in processed.errors (list.c 467-502).
+                errors = (answer.get("processed") or {}).get("errors") or []
+                if errors:
+                    raise ApiError(f"{op['method']} /api{op['path']} ({op['label']}): {errors}")
         lists = []
         if result["gravity"] and not module.check_mode:
             status, text = api.call("POST", "/action/gravity", timeout=p["timeout"] * 10, raw=True)
