@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pihole_lists
 short_description: Keep Pi-hole v6's adlists, domain rules, groups and clients as data, through its REST API
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Signs in to Pi-hole's API (C(POST /api/auth)), reads C(/api/groups), C(/api/lists), C(/api/domains) and
     C(/api/clients), and makes the entries the module owns match the inputs with C(POST), C(PUT) and
