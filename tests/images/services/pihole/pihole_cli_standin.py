@@ -16,7 +16,7 @@ def main(argv):
         os.setgid(1000)
         os.setuid(1000)
     if argv[:1] in (["-g"], ["updateGravity"]):
-        gdb.gravity(lambda text: sys.stdout.write(text))
+        gdb.gravity(sys.stdout.write)
         return 0
     if not argv or argv[0] not in ("allow", "deny"):
         sys.stderr.write("pihole stand-in: only 'allow', 'deny' and '-g' are implemented\n")
