@@ -31,6 +31,7 @@ blocking lists, the real web UI, the real CLI).
 
 import json
 import os
+import re
 import secrets
 import socket
 import socketserver
@@ -38,10 +39,12 @@ import sqlite3
 import struct
 import sys
 import threading
+import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-LISTS_FILE = "/etc/pihole/standin-lists.json"
+import standin_gravity as gdb
+
 STATE_FILE = "/etc/pihole/standin-state.json"
 CONFIG_DIR = "/etc/pihole"
 TOML_FILE = os.path.join(CONFIG_DIR, "pihole.toml")
@@ -104,15 +107,6 @@ def load_cnames():
     return cnames
 
 
-def load_lists():
-    try:
-        with open(LISTS_FILE, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        data = {}
-    return {k: set(data.get(k, [])) for k in ("allow", "deny")}
-
-
 def own_address():
     try:
         return socket.gethostbyname(socket.gethostname())
@@ -165,15 +159,21 @@ def forward(query):
     return None
 
 
-def answer(query):
+def answer(query, client_ip):
     try:
         name, qtype, qend = parse_question(query)
     except (IndexError, struct.error):
         return None
-    hosts, cnames, lists = load_hosts(), load_cnames(), load_lists()
+    hosts, cnames = load_hosts(), load_cnames()
     hosts.setdefault("pi.hole", own_address())
-    if name in lists["deny"] and name not in lists["allow"]:
-        data = [rr(b"\xc0\x0c", TYPE_A, socket.inet_aton("0.0.0.0"))] if qtype == TYPE_A else []
+    if gdb.blocked(name, client_ip):
+        # dns.blocking.mode NULL (FTL's default): 0.0.0.0 for A, :: for AAAA.
+        if qtype == TYPE_A:
+            data = [rr(b"\xc0\x0c", TYPE_A, socket.inet_aton("0.0.0.0"))]
+        elif qtype == TYPE_AAAA:
+            data = [rr(b"\xc0\x0c", TYPE_AAAA, bytes(16))]
+        else:
+            data = []
         return build_reply(query, qend, 0, data)
     records, target = [], name
     if name in cnames:
@@ -195,7 +195,7 @@ def answer(query):
 class UDPHandler(socketserver.BaseRequestHandler):
     def handle(self):
         data, sock = self.request
-        reply = answer(data)
+        reply = answer(data, self.client_address[0])
         if reply:
             sock.sendto(reply, self.client_address)
 
@@ -212,7 +212,7 @@ class TCPHandler(socketserver.BaseRequestHandler):
             if not chunk:
                 return
             data += chunk
-        reply = answer(data)
+        reply = answer(data, self.client_address[0])
         if reply:
             self.request.sendall(struct.pack("!H", len(reply)) + reply)
 
@@ -250,14 +250,249 @@ class WebHandler(BaseHTTPRequestHandler):
             self._send(308, "", headers={"Location": "/admin/"})
         elif self.path.startswith("/api/config/"):
             self._config("GET")
+        elif self._list_path():
+            self._lists("GET")
         else:
             self._send(404, "not found\n", "text/plain")
 
     def do_PUT(self):
-        self._config("PUT")
+        if self._list_path():
+            return self._lists("PUT")
+        return self._config("PUT")
 
     def do_DELETE(self):
-        self._config("DELETE")
+        if self.path.split("?")[0] == "/api/auth":
+            # FTL api/auth.c: DELETE ends the session, 204 (404 when there is none).
+            sid = self.headers.get("X-FTL-SID")
+            found = sid in SESSIONS
+            SESSIONS.discard(sid)
+            return self._send(204 if found else 404, "", "application/json")
+        if self._list_path():
+            return self._lists("DELETE")
+        return self._config("DELETE")
+
+    # --- /api/groups, /api/lists, /api/clients, /api/domains (FTL src/api/list.c) ---
+    def _list_path(self):
+        path = self.path.split("?")[0]
+        return any(
+            path == "/api/" + k or path.startswith("/api/" + k + "/") for k in ("groups", "lists", "clients", "domains")
+        )
+
+    def _payload(self):
+        length = int(self.headers.get("Content-Length", 0))
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw) if raw else {}
+        except ValueError:
+            return None
+
+    def _lists(self, method):
+        if self.headers.get("X-FTL-SID") not in SESSIONS:
+            return self._error(401, "unauthorized", "Unauthorized")
+        path, _sep, query = self.path.partition("?")
+        parts = [urllib.parse.unquote(p) for p in path[len("/api/") :].split("/")]
+        kind, rest = parts[0], parts[1:]
+        params = urllib.parse.parse_qs(query)
+        dtype = None
+        if kind == "domains":
+            # /api/domains/{type}/{kind}/{domain}; only precise lists can be written (list.c 781-826).
+            if len(rest) >= 2 and (rest[0], rest[1]) in gdb.DOMAIN_TYPES:
+                dtype, rest = gdb.DOMAIN_TYPES[(rest[0], rest[1])], rest[2:]
+            elif method != "GET":
+                return self._error(
+                    400, "uri_error", "Invalid request: Specify list to modify more precisely", self.path
+                )
+        item = "/".join(rest) if rest else None
+        list_type = (params.get("type") or [None])[0]
+        if method == "GET":
+            return self._send_rows(200, kind, dtype, item, list_type)
+        payload = self._payload() if method != "DELETE" else {}
+        if payload is None:
+            return self._error(400, "bad_request", "Invalid request body data (no valid JSON)")
+        if method == "DELETE":
+            return self._delete(kind, dtype, item, list_type)
+        return self._write(method, kind, dtype, item, payload)
+
+    def _row_json(self, kind, row, names):
+        out = {k: v for k, v in row.items() if k not in ("type",)}
+        if kind == "domainlist":
+            out["unicode"] = row["domain"]
+            out["type"], out["kind"] = gdb.TYPE_NAMES[row["type"]]
+        elif kind == "adlist":
+            out["type"] = row.get("type", "block")
+            for key in ("date_updated", "number", "invalid_domains", "abp_entries", "status"):
+                out.setdefault(key, 0)
+        elif kind == "client":
+            out["name"] = None
+        return out
+
+    def _table(self, kind):
+        return {"groups": "group", "lists": "adlist", "clients": "client", "domains": "domainlist"}[kind]
+
+    def _key_field(self, kind):
+        return {"groups": "name", "lists": "address", "clients": "client", "domains": "domain"}[kind]
+
+    def _send_rows(self, code, kind, dtype, item, list_type, processed=None):
+        with gdb.LOCK:
+            db = gdb.load()
+        table, field = self._table(kind), self._key_field(kind)
+        rows = []
+        for row in db[table]:
+            if item is not None and row[field] != item:
+                continue
+            if dtype is not None and row["type"] != dtype:
+                continue
+            if kind == "lists" and list_type and row.get("type") != list_type:
+                continue
+            rows.append(self._row_json(table, row, None))
+        body = {kind: rows, "took": 0.0}
+        if processed is not None:
+            body["processed"] = processed
+        return self._send(code, json.dumps(body), "application/json")
+
+    def _write(self, method, kind, dtype, item, payload):
+        field = self._key_field(kind)
+        table = self._table(kind)
+        if method == "POST":
+            if item:
+                return self._error(
+                    400, "uri_error", "Invalid request: Specify item in payload, not as URI parameter", item
+                )
+            items = payload.get(field)
+            items = [items] if isinstance(items, str) and items else items
+            if not isinstance(items, list) or not items:
+                what = {"name": "name", "address": "address", "client": "client", "domain": "domain"}[field]
+                return self._error(
+                    400,
+                    "bad_request",
+                    f'Invalid request: No valid "{what}" in payload (must be either string or array)',
+                )
+        else:
+            if not item:
+                return self._error(400, "uri_error", "Invalid request: Specify item in URI")
+            items = [item]
+        list_type = None
+        if kind == "lists":
+            list_type = str(payload.get("type") or "").lower()
+            if not list_type:
+                return self._error(400, "bad_request", 'Invalid request: No valid item "type" in payload')
+            list_type = "allow" if list_type == "allow" else "block"
+        for value in items:
+            if kind != "groups" and any(c in value for c in " \t\n"):
+                return self._error(
+                    400, "bad_request", "Spaces, newlines and tabs are not allowed in domains and URLs", value
+                )
+            if kind == "domains" and dtype in (0, 1) and not gdb.valid_domain(value.lower()):
+                return self._error(400, "bad_request", "Invalid domain", value)
+            if kind == "domains" and dtype in (2, 3):
+                try:
+                    re.compile(value.split(";", 1)[0])
+                except re.error as exc:
+                    return self._error(400, "regex_error", "Regex validation failed", str(exc))
+        comment = payload.get("comment") if isinstance(payload.get("comment"), str) and payload.get("comment") else None
+        enabled = payload.get("enabled") if isinstance(payload.get("enabled"), bool) else True
+        groups = payload.get("groups")
+        processed = {"errors": [], "success": []}
+        now = int(time.time())
+        with gdb.LOCK:
+            db = gdb.load()
+            known_groups = {g["id"] for g in db["group"]}
+            for value in items:
+                if kind == "domains" and dtype in (0, 1):
+                    value = value.lower()
+
+                def same(row, value=value):
+                    if row[field] != value:
+                        return False
+                    if kind == "domains":
+                        return row["type"] == dtype
+                    if kind == "lists":
+                        return row.get("type") == list_type
+                    return True
+
+                existing = next((r for r in db[table] if same(r)), None)
+                if existing is not None and method == "POST":
+                    constraint = {
+                        "groups": "group.name",
+                        "lists": "adlist.address, adlist.type",
+                        "clients": "client.ip",
+                        "domains": "domainlist.domain, domainlist.type",
+                    }[kind]
+                    processed["errors"].append({"item": value, "error": f"UNIQUE constraint failed: {constraint}"})
+                    continue
+                bad_groups = not isinstance(groups, list) or any(g not in known_groups for g in groups)
+                if groups is not None and kind != "groups" and bad_groups:
+                    processed["errors"].append({"item": value, "error": "FOREIGN KEY constraint failed"})
+                    continue
+                row = existing
+                if row is None:
+                    row = {"id": gdb.new_id(db), field: value, "date_added": now}
+                    if kind != "groups":
+                        # gravity.db's insert triggers put a new entry in the Default group.
+                        row["groups"] = [0]
+                    db[table].append(row)
+                row["comment"] = comment
+                row["date_modified"] = now
+                if kind != "clients":
+                    row["enabled"] = enabled
+                if kind == "domains":
+                    row["type"] = dtype
+                if kind == "lists":
+                    row["type"] = list_type
+                if groups is not None and kind != "groups":
+                    row["groups"] = sorted(set(groups))
+                processed["success"].append({"item": value})
+            gdb.save(db)
+        return self._send_rows(201 if method == "POST" else 200, kind, dtype, items[-1], None, processed)
+
+    def _delete(self, kind, dtype, item, list_type):
+        if not item:
+            return self._error(400, "uri_error", "Invalid request: Specify item in URI")
+        field, table = self._key_field(kind), self._table(kind)
+        with gdb.LOCK:
+            db = gdb.load()
+            keep = []
+            for row in db[table]:
+                hit = row[field] == item
+                if hit and kind == "domains":
+                    hit = row["type"] == dtype
+                if hit and kind == "lists" and list_type:
+                    hit = row.get("type") == list_type
+                if hit and kind == "groups" and row["id"] == 0:
+                    hit = False  # the Default group cannot be deleted (gravity.db trigger)
+                if not hit:
+                    keep.append(row)
+            deleted = len(db[table]) - len(keep)
+            gone = {r["id"] for r in db[table]} - {r["id"] for r in keep}
+            db[table] = keep
+            if kind == "lists":
+                ids = {str(r["id"]) for r in keep}
+                db["gravity"] = {k: v for k, v in db["gravity"].items() if k in ids}
+            if kind == "groups":
+                # gravity.db: *_by_group rows go with the group (ON DELETE CASCADE).
+                for other in ("adlist", "domainlist", "client"):
+                    for row in db[other]:
+                        row["groups"] = [g for g in row.get("groups", []) if g not in gone]
+            gdb.save(db)
+        # list.c 726-727: 204 when something was deleted, 404 otherwise.
+        return self._send(204 if deleted else 404, "", "application/json")
+
+    def _gravity(self):
+        """POST /api/action/gravity: runs `pihole -g` and streams its output (api/action.c 26-121)."""
+        if self.headers.get("X-FTL-SID") not in SESSIONS:
+            return self._error(401, "unauthorized", "Unauthorized")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def out(text):
+            data = text.encode()
+            self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
+
+        gdb.gravity(out)
+        self.wfile.write(b"0\r\n\r\n")
+        return None
 
     def _error(self, code, key, message, hint=None):
         body = {"error": {"key": key, "message": message, "hint": hint}, "took": 0.0}
@@ -302,9 +537,13 @@ class WebHandler(BaseHTTPRequestHandler):
         )
 
     def do_POST(self):
+        if self.path == "/api/action/gravity":
+            return self._gravity()
+        if self._list_path():
+            return self._lists("POST")
         if self.path != "/api/auth":
             self._send(404, "not found\n", "text/plain")
-            return
+            return None
         length = int(self.headers.get("Content-Length", 0))
         try:
             password = json.loads(self.rfile.read(length) or b"{}").get("password")
@@ -317,6 +556,7 @@ class WebHandler(BaseHTTPRequestHandler):
             SESSIONS.add(sid)
         body = json.dumps({"session": {"valid": valid, "sid": sid}})
         self._send(200 if valid else 401, body, "application/json")
+        return None
 
     def log_message(self, fmt, *args):
         sys.stderr.write("web: " + (fmt % args) + "\n")
@@ -371,7 +611,7 @@ def main():
     servers = [
         ThreadingUDP(("0.0.0.0", 53), UDPHandler),
         ThreadingTCP(("0.0.0.0", 53), TCPHandler),
-        HTTPServer(("0.0.0.0", 80), WebHandler),
+        ThreadingHTTPServer(("0.0.0.0", 80), WebHandler),
     ]
     drop_to_pihole()
     try:
