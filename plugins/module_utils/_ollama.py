@@ -18,8 +18,8 @@ import urllib.request
 
 # The progress machinery is shared with the ComfyUI model downloads (module_utils/_progress.py);
 # the names stay importable from here.
+from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import Progress as PullProgress  # noqa: F401
 from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import (  # noqa: F401
-    Progress as PullProgress,
     ProgressFile,
     human_bytes,
     human_duration,
