@@ -55,8 +55,11 @@ class Progress:
             self.status = str(status)
         digest, total = event.get("digest"), event.get("total")
         if digest and isinstance(total, int) and total > 0:
-            done = event.get("completed") or 0
-            self.layers[digest] = (max(0, min(int(done), total)), total)
+            done = max(0, min(int(event.get("completed") or 0), total))
+            if digest not in self.layers and done:
+                # Bytes held from before (a resumed download) are not speed.
+                self._samples = [(t, c + done) for t, c in self._samples]
+            self.layers[digest] = (done, total)
         now = self.clock()
         self._samples.append((now, self.completed))
         while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:

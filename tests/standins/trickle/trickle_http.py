@@ -24,10 +24,10 @@ import time
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, fmt, *args):  # noqa: A002 - the base class's name
+    def log_message(self, fmt, *args):
         pass
 
-    def do_GET(self):  # noqa: N802 - the base class's name
+    def do_GET(self):
         server = self.server
         server.requests.append((self.command, self.path, self.headers.get("Range")))
         drop = self.path.startswith("/drop/")

@@ -142,7 +142,7 @@ def test_check_and_diff_report_without_downloading(tmp_path, slow):
 
 
 def test_a_bad_download_leaves_the_good_file(tmp_path, slow):
-    srv, url = slow
+    _srv, url = slow
     good = tmp_path / "models/vae/tiny.safetensors"
     good.parent.mkdir(parents=True)
     good.write_bytes(b"the user's own file")
