@@ -55,11 +55,8 @@ class Progress:
             self.status = str(status)
         digest, total = event.get("digest"), event.get("total")
         if digest and isinstance(total, int) and total > 0:
-            done = max(0, min(int(event.get("completed") or 0), total))
-            if digest not in self.layers and done:
-                # Bytes held from before (a resumed download) are not speed.
-                self._samples = [(t, c + done) for t, c in self._samples]
-            self.layers[digest] = (done, total)
+            done = event.get("completed") or 0
+            self.layers[digest] = (max(0, min(int(done), total)), total)
         now = self.clock()
         self._samples.append((now, self.completed))
         while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
@@ -67,6 +64,9 @@ class Progress:
 
     def part(self, key, done, total, status="downloading"):
         """One part moved ``done`` of ``total`` bytes (``total`` unknown: 0 or None)."""
+        if key not in self.layers and done:
+            # Bytes held from before (a resumed download) are not speed.
+            self._samples = [(t, c + int(done)) for t, c in self._samples]
         self.update({"status": status, "digest": key, "total": int(total or 0), "completed": int(done)})
 
     def snapshot(self):
