@@ -18,7 +18,7 @@ description:
   - A file that fails after O(retries) is reported and the others are still downloaded; the task fails at the
     end, naming each failed file.
   - Downloads show their progress while they run. A module cannot print while it runs, so the collection's action
-    plugin of the same name does it, with the mechanism P(homelab.ai_stack.ollama_model#module) uses: it asks the
+    plugin of the same name does it, with the mechanism P(homelab.ai_stack.ollama_model#module) uses. It asks the
     module first whether anything must be downloaded (O(defer_download)); only then it starts the module as an async
     job that writes its progress to a file on the target (O(progress_file)), reads that file every
     O(progress_interval) seconds and prints one line (file, percent, bytes, speed, time left), and one summary line
@@ -54,7 +54,7 @@ options:
         type: str
         required: true
       filename:
-        description: The file's name in O(dest). Default the last path part of O(models[].url).
+        description: The file's name in O(models[].dest). Default the last path part of O(models[].url).
         type: str
       checksum:
         description: C(algorithm:hex), one of V(sha256), V(sha512), V(sha1), V(md5).
