@@ -16,16 +16,9 @@ import time
 import urllib.error
 import urllib.request
 
-# The progress machinery is shared with the ComfyUI model downloads (module_utils/_progress.py);
-# the names stay importable from here.
-from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import Progress as PullProgress  # noqa: F401
-from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import (  # noqa: F401
-    ProgressFile,
-    human_bytes,
-    human_duration,
-    progress_line,
-    summary_line,
-)
+# The progress of a pull (Progress, ProgressFile, the line a person reads) is shared with
+# the ComfyUI model downloads: module_utils/_progress.py.
+from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import summary_line
 
 DEFAULT_REGISTRY = "registry.ollama.ai"
 DEFAULT_NAMESPACE = "library"
