@@ -386,6 +386,10 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
             f"{', '.join(unplanned)} are not in the VRAM catalog, so the plan does not count them; "
             "give each a `vram` entry (a vram_estimate workload) to plan them."
         )
+    # What the comfyui role reads back from the host (the record the role writes).
+    out["vram_models"] = [
+        {k: m[k] for k in ("name", "vram") if m.get(k)} for m in present_models(models) if m.get("name")
+    ]
     the_plan = _plan(workloads, plan_gpus, errors)
     if the_plan is None:
         return out
@@ -479,6 +483,7 @@ COMFYUI_INPUTS = {
     "comfyui_gpu_ids": (as_list, {"allow_none": True}),
     "comfyui_reserve_vram_gb": (as_float, {"allow_none": True, "minimum": 0}),
     "comfyui_models": (as_list, {}),
+    "comfyui_models_progress_interval": (as_int, {"minimum": 0}),
     "comfyui_custom_nodes": (as_list, {}),
     "comfyui_purge_data": (as_bool, {}),
 }
@@ -546,8 +551,10 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
     """Everything the comfyui role decides before it changes anything.
 
     ``inputs``: the role's variables by name, the ``ai_stack_*`` settings it
-    reads, and ``ollama_models`` (Ollama's models on this host, [] when it does
-    not run here) so that both roles reach the same VRAM plan.
+    reads (``comfyui_vram_pipeline`` is ``ai_stack_vram_comfyui_pipeline``), and
+    ``vram_peer_models``: the models Ollama's plan counted on this host (the record
+    the ollama role writes, [] when it does not run here), so that both roles
+    reach the same VRAM plan.
     """
     errors, notices = [], []
     values = _convert(inputs, COMFYUI_INPUTS, errors)
@@ -597,7 +604,8 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
     ollama_models = []
     try:
         ollama_models = [
-            m if isinstance(m, dict) else {"name": m} for m in as_list(inputs.get("ollama_models"), "ollama_models")
+            m if isinstance(m, dict) else {"name": m}
+            for m in as_list(inputs.get("vram_peer_models"), "the models Ollama's plan counted")
         ]
     except InputError as exc:
         errors.append(str(exc))

@@ -9,15 +9,16 @@ Ansible, so the unit tests drive it directly against a local HTTP server.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
-import os
 import ssl
-import tempfile
 import time
 import urllib.error
 import urllib.request
+
+# The progress of a pull (Progress, ProgressFile, the line a person reads) is shared with
+# the ComfyUI model downloads: module_utils/_progress.py.
+from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import summary_line
 
 DEFAULT_REGISTRY = "registry.ollama.ai"
 DEFAULT_NAMESPACE = "library"
@@ -252,143 +253,6 @@ def pull_with_retries(client, name, retries=3, delay=5.0, insecure=False, sleep=
         sleep(delay)
 
 
-# ---------------------------------------------------------------------------
-# Progress of a pull, for a person watching (the action plugin prints it).
-# ---------------------------------------------------------------------------
-class PullProgress:
-    """Bytes, speed and time left of one pull, from Ollama's progress objects.
-
-    Ollama streams ``{"status", "digest", "total", "completed"}`` per layer;
-    the model's size is the sum over its layers. Speed is measured over the
-    last ``window`` seconds, so a stall shows as a falling speed.
-    """
-
-    def __init__(self, name, clock=time.monotonic, window=20.0):
-        self.name = name
-        self.clock = clock
-        self.window = window
-        self.started = clock()
-        self.status = "starting"
-        self.attempt = 1
-        self.layers = {}
-        self._samples = [(self.started, 0)]
-
-    @property
-    def completed(self):
-        return sum(done for done, _total in self.layers.values())
-
-    @property
-    def total(self):
-        return sum(total for _done, total in self.layers.values())
-
-    def update(self, event):
-        status = event.get("status")
-        if status:
-            self.status = str(status)
-        digest, total = event.get("digest"), event.get("total")
-        if digest and isinstance(total, int) and total > 0:
-            done = event.get("completed") or 0
-            self.layers[digest] = (max(0, min(int(done), total)), total)
-        now = self.clock()
-        self._samples.append((now, self.completed))
-        while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
-            self._samples.pop(0)
-
-    def snapshot(self):
-        now = self.clock()
-        completed, total = self.completed, self.total
-        t0, c0 = self._samples[0]
-        speed = (completed - c0) / (now - t0) if now > t0 and completed >= c0 else 0.0
-        eta = (total - completed) / speed if speed > 0 and total else None
-        return {
-            "model": self.name,
-            "status": self.status,
-            "attempt": self.attempt,
-            "completed": completed,
-            "total": total,
-            "percent": round(100.0 * completed / total, 1) if total else None,
-            "speed": round(speed, 1),
-            "eta": round(eta, 1) if eta is not None else None,
-            "elapsed": round(now - self.started, 1),
-        }
-
-
-class ProgressFile:
-    """Writes PullProgress snapshots to a file, atomically, at most every ``every`` seconds."""
-
-    def __init__(self, path, progress, every=0.5, clock=time.monotonic):
-        self.path = os.path.expanduser(path)
-        self.progress = progress
-        self.every = every
-        self.clock = clock
-        self._last = None
-
-    @property
-    def attempt(self):
-        return self.progress.attempt
-
-    @attempt.setter
-    def attempt(self, value):
-        self.progress.attempt = value
-
-    def update(self, event):
-        self.progress.update(event)
-        now = self.clock()
-        if self._last is None or now - self._last >= self.every or event.get("status") == "success":
-            self.write()
-            self._last = now
-
-    def write(self):
-        directory = os.path.dirname(self.path) or "."
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".progress-")
-        with os.fdopen(fd, "w") as f:
-            json.dump(self.progress.snapshot(), f)
-        os.replace(tmp, self.path)
-
-    def remove(self):
-        with contextlib.suppress(OSError):
-            os.remove(self.path)
-
-
-def human_bytes(n):
-    """``397812345`` -> ``397.8 MB`` (decimal units, as Ollama prints sizes)."""
-    n = float(n or 0)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(n) < 1000:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
-
-
-def human_duration(seconds):
-    """``75.2`` -> ``1m15s``; ``3725`` -> ``1h02m``."""
-    seconds = max(0, round(seconds or 0))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def progress_line(snap):
-    """One line a person reads: model, percent, bytes, speed, time left."""
-    head = f"{snap.get('model')}: "
-    if snap.get("total"):
-        head += f"{snap['percent']:.0f}% {human_bytes(snap['completed'])} of {human_bytes(snap['total'])}"
-        head += f", {human_bytes(snap.get('speed'))}/s"
-        eta = snap.get("eta")
-        head += f", {human_duration(eta)} left" if eta is not None else ", time left unknown"
-    else:
-        head += snap.get("status") or "starting"
-    head += f" (elapsed {human_duration(snap.get('elapsed'))}"
-    if (snap.get("attempt") or 1) > 1:
-        head += f", attempt {snap['attempt']}"
-    return head + ")"
-
-
 def pull_summary(results):
     """Counts and totals over ollama_model results (a registered loop's ``results``).
 
@@ -412,9 +276,9 @@ def pull_summary(results):
         summary["bytes"] += int(pull.get("bytes") or 0)
         summary["seconds"] += float(pull.get("seconds") or 0)
     summary["seconds"] = round(summary["seconds"], 1)
-    summary["line"] = (
-        f"pulled {summary['pulled']}, skipped {summary['skipped']}, failed {summary['failed']}"
-        + (f", deleted {summary['deleted']}" if summary["deleted"] else "")
-        + f"; {human_bytes(summary['bytes'])} in {human_duration(summary['seconds'])}"
+    summary["line"] = summary_line(
+        [(word, summary[word]) for word in ("pulled", "skipped", "failed", "deleted")],
+        summary["bytes"],
+        summary["seconds"],
     )
     return summary

@@ -36,6 +36,8 @@ SETTINGS = {
     "ai_stack_timezone": "str",
     "ai_stack_gpus_recorded": "list",
     "ai_stack_nvidia_container_runtime_recorded": "bool",
+    # A name (sd15, sdxl, flux), a vram_estimate workload dict, or None.
+    "ai_stack_vram_comfyui_pipeline": "raw",
 }
 
 
@@ -98,6 +100,13 @@ def normalize(raw):
             value = to_list(value, var)
         elif kind == "dict":
             value = to_dict(value, var)
+        elif kind == "raw":
+            if isinstance(value, str):
+                value = value.strip()
+                if value.lower() in ("", "none", "null"):
+                    value = None
+                elif value.startswith("{"):
+                    value = to_dict(value, var)
         else:
             value = "" if value is None else str(value).strip()
         out[short] = value

@@ -200,11 +200,15 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._ollama import (  # noqa: E402
     OllamaClient,
     OllamaError,
-    ProgressFile,
-    PullProgress,
     find_model,
     normalize_name,
     pull_with_retries,
+)
+from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import (  # noqa: E402
+    Progress as PullProgress,
+)
+from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import (  # noqa: E402
+    ProgressFile,
 )
 
 

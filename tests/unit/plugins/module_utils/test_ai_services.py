@@ -9,6 +9,7 @@ both as real values and as the strings ``-e name=value`` gives.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -252,11 +253,8 @@ COMFYUI_DEFAULTS = {
     "ai_stack_storage_root": "/srv/cold-storage",
     "ai_stack_bind_address": "100.100.1.1",
     "container_port": 8188,
-    "ollama_models": [
-        {"name": "llama3.2:3b"},
-        {"name": "qwen2.5:0.5b", "state": "present"},
-        {"name": "tinyllama", "state": "absent"},
-    ],
+    # What the ollama role publishes for molecule/ai's ollama_models (the record's models).
+    "vram_peer_models": [{"name": "llama3.2:3b"}, {"name": "qwen2.5:0.5b"}],
     "comfyui_extra_args": [],
     "comfyui_extra_env": {},
     "comfyui_publish": True,
@@ -282,7 +280,32 @@ COMFYUI_DEFAULTS = {
     ],
     "comfyui_custom_nodes": [{"repository": "/opt/ai-test-nodes/standin-node", "version": "v1.0.0"}],
     "comfyui_purge_data": False,
+    "comfyui_models_progress_interval": 10,
 }
+
+
+def test_both_roles_plan_the_same_split_through_the_published_record():
+    """The ollama role writes __ollama_settings.vram_models to the host; the comfyui role
+    reads it back: both plans are the same, with ollama_models_auto's choices too."""
+    for changes in ({}, {"ollama_models_auto": ["qwen2.5-coder"]}):
+        o = ollama(**changes)
+        assert o["errors"] == [], o["errors"]
+        record = json.loads(json.dumps({"models": o["vram_models"]}))
+        c = comfyui(vram_peer_models=record["models"])
+        assert c["errors"] == []
+        assert c["plan"] == o["plan"]
+    assert [m["name"] for m in ollama()["vram_models"]] == ["llama3.2:3b", "qwen2.5:0.5b"]
+    alone = comfyui(vram_peer_models=[])
+    assert alone["plan"] != comfyui()["plan"]
+
+
+@pytest.mark.parametrize(("given", "value", "error"), [("0", 0, None), ("30", 30, None), (-1, None, "at least 0")])
+def test_comfyui_models_progress_interval_from_the_command_line(given, value, error):
+    out = comfyui(comfyui_models_progress_interval=given)
+    if error:
+        assert any("comfyui_models_progress_interval must be at least 0" in e for e in out["errors"]), out["errors"]
+    else:
+        assert out["errors"] == [] and out["models_progress_interval"] == value
 
 
 def comfyui(gpus=None, toolkit=True, memory=24000, **changes):

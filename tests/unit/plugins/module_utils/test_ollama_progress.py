@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._ollama import (
+from ansible_collections.homelab.ai_stack.plugins.module_utils._ollama import pull_summary
+from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import (
+    Progress as PullProgress,
+)
+from ansible_collections.homelab.ai_stack.plugins.module_utils._progress import (
     ProgressFile,
-    PullProgress,
     human_bytes,
     human_duration,
     progress_line,
-    pull_summary,
 )
 
 
