@@ -392,7 +392,7 @@ def fixture(name):
 
 
 def test_compose_binds_reads_the_bind_mounts_and_skips_named_volumes():
-    binds = b.compose_binds(fixture("comfyui-compose.yml"))
+    binds = b.compose_binds(fixture("comfyui-compose.yml.txt"))
     assert ("/srv/cold-storage/ai/comfyui/models", "/root/ComfyUI/models") in binds
     assert ("/srv/cold-storage/ai/comfyui/output", "/root/ComfyUI/output") in binds
     # app:/root is a named volume.
@@ -416,12 +416,12 @@ def test_compose_binds_line_forms(line, bind):
 
 
 def test_models_paths_come_from_the_deployed_compose_files():
-    assert b.models_path_from_compose(fixture("ollama-compose.yml"), target=b.OLLAMA_MODELS_TARGET) == ""
+    assert b.models_path_from_compose(fixture("ollama-compose.yml.txt"), target=b.OLLAMA_MODELS_TARGET) == ""
     assert (
-        b.models_path_from_compose(fixture("ollama-compose-models-path.yml"), target=b.OLLAMA_MODELS_TARGET)
+        b.models_path_from_compose(fixture("ollama-compose-models-path.yml.txt"), target=b.OLLAMA_MODELS_TARGET)
         == "/fast/ollama-models"
     )
-    assert b.models_path_from_compose(fixture("comfyui-compose.yml")) == "/srv/cold-storage/ai/comfyui/models"
+    assert b.models_path_from_compose(fixture("comfyui-compose.yml.txt")) == "/srv/cold-storage/ai/comfyui/models"
     assert b.models_path_from_compose("") == ""
 
 
@@ -441,8 +441,8 @@ def test_zfs_snapshots_datasets_reads_the_zfs_roles_configuration():
 
 def test_resolve_deployed_fills_what_the_host_has():
     files = {
-        "/opt/ai-stack/ollama/compose.yml": fixture("ollama-compose-models-path.yml"),
-        "/opt/ai-stack/comfyui/compose.yml": fixture("comfyui-compose.yml"),
+        "/opt/ai-stack/ollama/compose.yml": fixture("ollama-compose-models-path.yml.txt"),
+        "/opt/ai-stack/comfyui/compose.yml": fixture("comfyui-compose.yml.txt"),
         "/etc/ai-stack/zfs-snapshots.json": json.dumps({"datasets": [{"name": "tank/storage"}]}),
     }
     base = cfg(compose_root="/opt/ai-stack/", zfs_datasets=[], zfs_snapshots_config="/etc/ai-stack/zfs-snapshots.json")
@@ -474,7 +474,7 @@ def test_resolve_deployed_keeps_explicit_datasets_and_defaults_without_files():
 
 def test_resolve_deployed_reads_real_files(tmp_path):
     (tmp_path / "ollama").mkdir()
-    (tmp_path / "ollama" / "compose.yml").write_text(fixture("ollama-compose-models-path.yml"))
+    (tmp_path / "ollama" / "compose.yml").write_text(fixture("ollama-compose-models-path.yml.txt"))
     out = b.resolve_deployed(cfg(compose_root=str(tmp_path), zfs_snapshots_config=str(tmp_path / "missing.json")))
     assert out["ollama_models_path"] == "/fast/ollama-models"
     assert out["comfyui_models_path"] == ""
