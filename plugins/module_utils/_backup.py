@@ -410,7 +410,7 @@ def parse_dpkg_installed(text):
     """{package: installed} from ``dpkg-query -W -f='${Package}\\t${Status}\\n' PKG...``."""
     out = {}
     for line in (text or "").splitlines():
-        name, _, status = line.partition("\t")
+        name, _sep, status = line.partition("\t")
         if name.strip():
             out[name.strip().split(":")[0]] = status.strip().endswith("install ok installed")
     return out
