@@ -74,9 +74,9 @@ def zabbix_agent_checks(key_results, service_status):
     return _call("zabbix_agent_checks", _zabbix.agent_checks, key_results, service_status)
 
 
-def zabbix_agent_firewall(read_lines, wanted_sources, port):
+def zabbix_agent_firewall(read_lines, wanted_sources, port, zones=()):
     """The agent port's firewalld rules, wanted and found (see zabbix_agent_firewall.yml)."""
-    return _call("zabbix_agent_firewall", _zabbix.firewall_plan, read_lines, wanted_sources, port)
+    return _call("zabbix_agent_firewall", _zabbix.firewall_plan, read_lines, wanted_sources, port, zones)
 
 
 class FilterModule:

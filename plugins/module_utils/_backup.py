@@ -226,7 +226,8 @@ def default_items(cfg):
 
     cfg: storage_root, services {openwebui, pihole, nginx, comfyui, ollama,
     zabbix_psk: bool}, include_models, ollama_models_path,
-    comfyui_models_path (empty: below the storage root), extra_items.
+    comfyui_models_path (empty: below the storage root; resolve_deployed
+    reads them from the deployed compose files), extra_items.
     An item the host does not have is skipped at backup time.
     """
     root = cfg["storage_root"].rstrip("/")
@@ -304,6 +305,128 @@ def default_items(cfg):
     if on.get("zabbix_psk", True):
         items.append({"name": "zabbix-psk", "path": "/etc/zabbix/ai-stack.psk", "kind": "file"})
     return validate_items(items + list(cfg.get("extra_items") or []))
+
+
+# What the other roles deployed, read on the host ------------------------------
+# The backup role reads no other role's variables: the model paths are the
+# bind mounts of the deployed compose files, the ZFS datasets those of the
+# zfs_snapshots role's configuration on the host.
+OLLAMA_MODELS_TARGET = "/root/.ollama/models"
+_BIND_RE = re.compile(r"""^\s*-\s*(["']?)(/[^:"'\s]+):(/[^:"'\s]+)(?::[a-z,]+)?\1\s*(?:#.*)?$""")
+
+
+def compose_binds(text):
+    """[(host path, container path)] of the short-syntax bind mounts (``- "/a:/b[:ro]"``) of a compose file.
+
+    Named volumes (``app:/root``) and anything that is not a list item of an
+    absolute host path are left out. The stack writes its compose files with
+    this syntax (roles/*/templates/compose.yml.j2).
+    """
+    out = []
+    for line in (text or "").splitlines():
+        match = _BIND_RE.match(line)
+        if match:
+            out.append((match.group(2), match.group(3)))
+    return out
+
+
+def models_path_from_compose(text, target=None, suffix="/models"):
+    """The host path mounted at ``target`` (or at the container path ending in ``suffix``); '' when none."""
+    for source, dest in compose_binds(text):
+        if (target and dest.rstrip("/") == target) or (not target and dest.rstrip("/").endswith(suffix)):
+            return source.rstrip("/") or "/"
+    return ""
+
+
+def zfs_snapshots_datasets(config_text):
+    """The dataset names of the zfs_snapshots role's configuration (zfs-snapshots.json); [] when unreadable."""
+    try:
+        config = json.loads(config_text) if config_text else {}
+    except ValueError:
+        return []
+    datasets = config.get("datasets") if isinstance(config, dict) else None
+    if not isinstance(datasets, list):
+        return []
+    return [d["name"] for d in datasets if isinstance(d, dict) and isinstance(d.get("name"), str) and d["name"]]
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def resolve_deployed(cfg, read=_read_text):
+    """cfg with what is deployed on the host filled in, for default_items and the ZFS snapshot.
+
+    - ``ollama_models_path`` / ``comfyui_models_path``: the bind mounts of the
+      models directories in ``<compose_root>/ollama/compose.yml`` and
+      ``<compose_root>/comfyui/compose.yml`` (empty: below the storage root);
+    - ``zfs_datasets``: the configured ones, or else the datasets of
+      ``zfs_snapshots_config`` (the zfs_snapshots role's file on the host).
+    ``read(path)`` returns a file's text, '' when it is missing.
+    """
+    out = dict(cfg)
+    compose_root = str(cfg.get("compose_root") or "").rstrip("/")
+    if compose_root and not out.get("ollama_models_path"):
+        out["ollama_models_path"] = models_path_from_compose(
+            read(compose_root + "/ollama/compose.yml"), target=OLLAMA_MODELS_TARGET
+        )
+    if compose_root and not out.get("comfyui_models_path"):
+        out["comfyui_models_path"] = models_path_from_compose(read(compose_root + "/comfyui/compose.yml"))
+    if not out.get("zfs_datasets") and cfg.get("zfs_snapshots_config"):
+        out["zfs_datasets"] = zfs_snapshots_datasets(read(cfg["zfs_snapshots_config"]))
+    return out
+
+
+# What the role reads on the host in one module run (backup_facts) ------------
+def parse_systemctl_show(text):
+    """{unit: {property: value}} from ``systemctl show -p Id,... UNIT...`` (blocks separated by blank lines)."""
+    units = {}
+    for block in re.split(r"\n\s*\n", (text or "").strip()):
+        props = {}
+        for line in block.splitlines():
+            if "=" in line:
+                key, value = line.split("=", 1)
+                props[key.strip()] = value.strip()
+        if props.get("Id"):
+            units[props["Id"]] = props
+    return units
+
+
+def unit_summary(props):
+    """{exists, enabled, active} of one unit's ``systemctl show`` properties."""
+    props = props or {}
+    return {
+        "exists": props.get("LoadState") not in (None, "", "not-found"),
+        "enabled": props.get("UnitFileState") == "enabled",
+        "active": props.get("ActiveState") == "active",
+    }
+
+
+def parse_dpkg_installed(text):
+    """{package: installed} from ``dpkg-query -W -f='${Package}\\t${Status}\\n' PKG...``."""
+    out = {}
+    for line in (text or "").splitlines():
+        name, _sep, status = line.partition("\t")
+        if name.strip():
+            out[name.strip().split(":")[0]] = status.strip().endswith("install ok installed")
+    return out
+
+
+def repository_key(env_text, password_text):
+    """What the initialised-repository record holds: a digest of restic.env and the password file.
+
+    Kept root-only next to them; a change of repository, backend credentials
+    or password makes the record stale, so the role asks restic again.
+    """
+    digest = hashlib.sha256()
+    digest.update((env_text or "").encode("utf-8"))
+    digest.update(b"\0")
+    digest.update((password_text or "").encode("utf-8"))
+    return digest.hexdigest()
 
 
 def clone_plan(mounts, snapshot, root, parent_name="ai-stack-backup-clones"):

@@ -41,6 +41,8 @@ def run(argv, check=True, **kw):
 
 class Tool:
     def __init__(self, config, config_path=""):
+        # The model paths and ZFS datasets of what is deployed, read here (compose files, zfs-snapshots.json).
+        config = lib.resolve_deployed(config)
         self.cfg = config
         self.config_path = config_path
         self.items = lib.default_items(config)
@@ -66,6 +68,7 @@ class Tool:
         probe = self.restic(["cat", "config"], check=False)
         if probe.returncode == 0:
             print("exists")
+            self.record_repository()
             return 0
         # restic 0.14 says "Is there a repository at the following location?" (older: "does not exist").
         err = probe.stderr.lower()
@@ -75,7 +78,20 @@ class Tool:
             raise RuntimeError(f"cannot read the repository (not a missing one): {probe.stderr.strip()[-1000:]}")
         self.restic(["init"])
         print("created")
+        self.record_repository()
         return 0
+
+    def record_repository(self):
+        """Note that this repository, with these credentials, exists (the role then skips init)."""
+        record = self.cfg.get("repository_record")
+        if not record:
+            return
+        key = lib.repository_key(_read(self.cfg["env_file"]), _read(self.cfg.get("password_file", "")))
+        tmp = record + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        os.replace(tmp, record)
 
     # state ----------------------------------------------------------------
     def read_state(self):
@@ -469,6 +485,14 @@ def copy_owner_tree(src, dest):
             d = os.path.join(dest, rel, name) if name else os.path.join(dest, rel)
             st = os.lstat(s)
             os.lchown(d, st.st_uid, st.st_gid)
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return ""
 
 
 def write_json(path, data):

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# The zabbix_agent role's firewalld rules of the agent's port (run by tasks/firewalld.yml).
+# The zabbix_agent role's firewalld rules of the agent's port (run by tasks/firewalld.yml as
+# `bash -c "<this file>" firewall_rules.sh ARGS`: one command module run, no copy to the host).
 #   firewall_rules.sh read PORT ZONES [NAME...]
-#     prints resolved=<name>=<addresses>, then for each of the comma-separated ZONES that
-#     exists: zone=<zone>, permanent=<zone>=<rule> and runtime=<zone>=<rule> for the rich
-#     rules on PORT (nothing when firewalld does not run)
+#     prints resolved=<name>=<addresses>, then, when firewalld runs, @@permanent and @@runtime,
+#     each followed by `firewall-cmd [--permanent] --list-all-zones` (two firewall-cmd runs
+#     however many zones; plugins/module_utils/_zabbix.py firewall_plan reads the rules)
 #   firewall_rules.sh write PORT ZONES [RULE...]
 #     makes the rich rules on PORT of each zone, permanent and runtime, exactly RULE...
 set -euo pipefail
@@ -20,12 +21,10 @@ if [ "$action" = read ]; then
     echo "resolved=$name=$(getent ahosts "$name" | awk '{print $1}' | sort -u | tr '\n' ' ')"
   done
   if systemctl is-active --quiet firewalld.service && command -v firewall-cmd >/dev/null; then
-    for z in "${zones[@]}"; do
-      firewall-cmd --permanent --info-zone="$z" >/dev/null 2>&1 || continue
-      echo "zone=$z"
-      port_rules "$z" --permanent | sed "s/^/permanent=$z=/"
-      port_rules "$z" | sed "s/^/runtime=$z=/"
-    done
+    echo "@@permanent"
+    firewall-cmd --permanent --list-all-zones
+    echo "@@runtime"
+    firewall-cmd --list-all-zones
   fi
   exit 0
 fi

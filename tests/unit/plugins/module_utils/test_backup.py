@@ -380,3 +380,133 @@ def test_runs_without_the_collection(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "dir"
+
+
+# What is deployed, read on the host (resolve_deployed) ----------------------------------------
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "backup")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_compose_binds_reads_the_bind_mounts_and_skips_named_volumes():
+    binds = b.compose_binds(fixture("comfyui-compose.yml.txt"))
+    assert ("/srv/cold-storage/ai/comfyui/models", "/root/ComfyUI/models") in binds
+    assert ("/srv/cold-storage/ai/comfyui/output", "/root/ComfyUI/output") in binds
+    # app:/root is a named volume.
+    assert all(src.startswith("/") for src, _dest in binds)
+    assert not any(dest == "/root" for _src, dest in binds)
+
+
+@pytest.mark.parametrize(
+    "line, bind",
+    [
+        ('      - "/a/b:/c/d"', ("/a/b", "/c/d")),
+        ("      - /a/b:/c/d:ro", ("/a/b", "/c/d")),
+        ("  - '/a:/b:ro,z'  # comment", ("/a", "/b")),
+        ('      - "app:/root"', None),
+        ('      - "./rel:/x"', None),
+        ('      test: ["CMD", "ollama", "list"]', None),
+    ],
+)
+def test_compose_binds_line_forms(line, bind):
+    assert b.compose_binds(line) == ([bind] if bind else [])
+
+
+def test_models_paths_come_from_the_deployed_compose_files():
+    assert b.models_path_from_compose(fixture("ollama-compose.yml.txt"), target=b.OLLAMA_MODELS_TARGET) == ""
+    assert (
+        b.models_path_from_compose(fixture("ollama-compose-models-path.yml.txt"), target=b.OLLAMA_MODELS_TARGET)
+        == "/fast/ollama-models"
+    )
+    assert b.models_path_from_compose(fixture("comfyui-compose.yml.txt")) == "/srv/cold-storage/ai/comfyui/models"
+    assert b.models_path_from_compose("") == ""
+
+
+def test_zfs_snapshots_datasets_reads_the_zfs_roles_configuration():
+    from ansible_collections.homelab.ai_stack.plugins.module_utils import _zfs_plan
+
+    # What the zfs_snapshots role writes to /etc/ai-stack/zfs-snapshots.json.
+    plan = _zfs_plan.plan(
+        datasets=[{"name": "tank/ai"}, {"name": "tank/services", "recursive": False}], retention={"daily": 7}
+    )
+    text = json.dumps(plan["tool_config"], indent=2)
+    assert b.zfs_snapshots_datasets(text) == ["tank/ai", "tank/services"]
+    assert b.zfs_snapshots_datasets("") == []
+    assert b.zfs_snapshots_datasets("not json") == []
+    assert b.zfs_snapshots_datasets('{"datasets": "tank"}') == []
+
+
+def test_resolve_deployed_fills_what_the_host_has():
+    files = {
+        "/opt/ai-stack/ollama/compose.yml": fixture("ollama-compose-models-path.yml.txt"),
+        "/opt/ai-stack/comfyui/compose.yml": fixture("comfyui-compose.yml.txt"),
+        "/etc/ai-stack/zfs-snapshots.json": json.dumps({"datasets": [{"name": "tank/storage"}]}),
+    }
+    base = cfg(compose_root="/opt/ai-stack/", zfs_datasets=[], zfs_snapshots_config="/etc/ai-stack/zfs-snapshots.json")
+    out = b.resolve_deployed(base, read=lambda path: files.get(path, ""))
+    assert out["ollama_models_path"] == "/fast/ollama-models"
+    assert out["comfyui_models_path"] == "/srv/cold-storage/ai/comfyui/models"
+    assert out["zfs_datasets"] == ["tank/storage"]
+    assert "ollama_models_path" not in base  # the input is not changed
+    items = by_name(b.default_items(dict(out, include_models=True)))
+    assert items["ollama-models"]["path"] == "/fast/ollama-models"
+    assert items["ollama-blobs"]["path"] == "/fast/ollama-models"
+    # The ComfyUI models below the storage root are in the comfyui item already.
+    assert "comfyui-models" not in items
+
+
+def test_resolve_deployed_keeps_explicit_datasets_and_defaults_without_files():
+    out = b.resolve_deployed(
+        cfg(compose_root="/opt/ai-stack", zfs_datasets=["tank/x"], zfs_snapshots_config="/etc/z.json"),
+        read=lambda path: json.dumps({"datasets": [{"name": "tank/other"}]}) if path == "/etc/z.json" else "",
+    )
+    assert out["zfs_datasets"] == ["tank/x"]
+    assert out["ollama_models_path"] == "" and out["comfyui_models_path"] == ""
+    items = by_name(b.default_items(out))
+    assert items["ollama-models"]["path"] == ROOT + "/ai/ollama/models"
+    # No ZFS configuration on the host: no ZFS snapshot.
+    bare = b.resolve_deployed(cfg(zfs_datasets=[], zfs_snapshots_config="/nope"), read=lambda p: "")
+    assert bare["zfs_datasets"] == []
+
+
+def test_resolve_deployed_reads_real_files(tmp_path):
+    (tmp_path / "ollama").mkdir()
+    (tmp_path / "ollama" / "compose.yml").write_text(fixture("ollama-compose-models-path.yml.txt"))
+    out = b.resolve_deployed(cfg(compose_root=str(tmp_path), zfs_snapshots_config=str(tmp_path / "missing.json")))
+    assert out["ollama_models_path"] == "/fast/ollama-models"
+    assert out["comfyui_models_path"] == ""
+    assert out["zfs_datasets"] == []
+
+
+# backup_facts parsing ---------------------------------------------------------------------------
+def test_parse_systemctl_show_of_missing_timers():
+    units = b.parse_systemctl_show(fixture("systemctl-show-timers.txt"))
+    assert sorted(units) == ["ai-stack-backup-check.timer", "ai-stack-backup.timer", "ai-stack-nothing.timer"]
+    assert b.unit_summary(units["ai-stack-backup.timer"]) == {"exists": False, "enabled": False, "active": False}
+    assert b.unit_summary(None) == {"exists": False, "enabled": False, "active": False}
+
+
+def test_parse_systemctl_show_of_running_timers():
+    units = b.parse_systemctl_show(fixture("systemctl-show-timers-enabled.txt"))
+    assert b.unit_summary(units["ai-stack-backup.timer"]) == {"exists": True, "enabled": True, "active": True}
+    assert b.unit_summary(units["ai-stack-backup-check.timer"])["enabled"] is True
+    assert units["ai-stack-backup.timer"]["UnitFileState"] == "enabled"
+
+
+def test_parse_dpkg_installed():
+    assert b.parse_dpkg_installed(fixture("dpkg-query.txt")) == {"restic": True, "util-linux": True}
+    assert b.parse_dpkg_installed("restic\tdeinstall ok config-files\nfoo:amd64\tinstall ok installed\n") == {
+        "restic": False,
+        "foo": True,
+    }
+
+
+def test_repository_key_changes_with_the_repository_or_the_password():
+    key = b.repository_key("RESTIC_REPOSITORY=/a\n", "secret")
+    assert key == b.repository_key("RESTIC_REPOSITORY=/a\n", "secret")
+    assert key != b.repository_key("RESTIC_REPOSITORY=/b\n", "secret")
+    assert key != b.repository_key("RESTIC_REPOSITORY=/a\n", "other")
+    assert "secret" not in key and len(key) == 64
