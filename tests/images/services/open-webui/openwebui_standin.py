@@ -11,8 +11,9 @@ openwebui role relies on, and tests/contract/ checks it against the real program
 - PersistentConfig: at start each setting is the database's value when
   ENABLE_PERSISTENT_CONFIG is true (default) and one is stored, else the
   environment's; the ComfyUI node map is the PersistentConfig of the module
-  open_webui.config (open_webui/config.py here), where a start hook sees it; with REDIS_URL every read prefers the Redis key
-  <REDIS_KEY_PREFIX>:config:<NAME>, every write sets it;
+  open_webui.config (open_webui/config.py here), where a start hook sees it;
+  with REDIS_URL every read prefers the Redis key <REDIS_KEY_PREFIX>:config:<NAME>,
+  every write sets it;
 - HS256 session tokens signed with WEBUI_SECRET_KEY (default "t0p-s3cr3t";
   the image's start.sh generates .webui_secret_key in its working directory
   when the variable is unset);
