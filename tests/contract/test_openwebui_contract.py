@@ -15,11 +15,13 @@ import json
 
 import pytest
 from comfyui_recorder import running as comfyui_running
-from conftest import redis_keys, render_env
+from conftest import REPO, redis_keys, render_env
 
 ADMIN = {"name": "Admin", "email": "admin@home.arpa", "password": "correct-horse-battery-staple"}
 KEY = "k" * 64
 TRANSCRIPTS: dict[str, dict[str, list]] = {}
+# The role's start hook, mounted at PYTHONPATH=/app/ai-stack in the container.
+HOOK = REPO / "roles/openwebui/files/startup"
 
 
 def note(kind, test, *entry):
@@ -173,40 +175,60 @@ def test_persistent_config_on_keeps_the_database(kind, server_factory, tmp_path)
     assert signup_policy(srv) is False
 
 
+def role_images_step(srv, token, env):
+    """tasks/images.yml: read the settings; post the workflow and node map only where they differ."""
+    status, conf = srv.call("GET", "/api/v1/images/config", token=token)
+    assert status == 200, conf
+    nodes = json.loads(env["COMFYUI_WORKFLOW_NODES"])
+    comfy = conf["comfyui"]
+    if (
+        comfy["COMFYUI_WORKFLOW_NODES"] == nodes
+        and json.loads(comfy["COMFYUI_WORKFLOW"]) == json.loads(env["COMFYUI_WORKFLOW"])
+        and conf["enabled"]
+        and conf["engine"] == "comfyui"
+    ):
+        return "ok", conf
+    want = {
+        **conf,
+        "enabled": True,
+        "engine": "comfyui",
+        "comfyui": {**comfy, "COMFYUI_WORKFLOW": env["COMFYUI_WORKFLOW"], "COMFYUI_WORKFLOW_NODES": nodes},
+    }
+    status, after = srv.call("POST", "/api/v1/images/config/update", want, token=token)
+    assert status == 200, after
+    return "changed", after
+
+
+def with_nodes(conf, nodes):
+    return {**conf, "comfyui": {**conf["comfyui"], "COMFYUI_WORKFLOW_NODES": nodes}}
+
+
+COMFY_VARS = {
+    "openwebui_admin_email": ADMIN["email"],
+    "openwebui_admin_password": ADMIN["password"],
+    "openwebui_comfyui_enabled": True,
+    "openwebui_comfyui_checkpoint": "sd_xl_base_1.0.safetensors",
+}
+
+
 def test_image_request_reaches_comfyui_with_prompt_and_checkpoint(kind, server_factory, tmp_path):
-    """Item 5: workflow, node map and model as the role sets them; an image request reaches ComfyUI's /prompt."""
+    """Item 5: workflow, node map and model as the role deploys them; an image request reaches ComfyUI's /prompt.
+
+    The node map comes from the environment through the role's start hook, so a
+    restart keeps it and the role's images step then changes nothing.
+    """
     with comfyui_running() as (recorder, comfy_url):
-        role_vars = {
-            "openwebui_admin_email": ADMIN["email"],
-            "openwebui_admin_password": ADMIN["password"],
-            "openwebui_comfyui_enabled": True,
-            "openwebui_comfyui_url": comfy_url,
-            "openwebui_comfyui_checkpoint": "sd_xl_base_1.0.safetensors",
-        }
-        env = render_env(tmp_path, **role_vars)
+        env = render_env(tmp_path, openwebui_comfyui_url=comfy_url, **COMFY_VARS)
         assert env["IMAGE_GENERATION_MODEL"] == "sd_xl_base_1.0.safetensors"
-        srv = server_factory(env).start(WEBUI_SECRET_KEY=KEY)
+        assert env["PYTHONPATH"] == "/app/ai-stack"
+        nodes = render_nodes()
+        assert json.loads(env["COMFYUI_WORKFLOW_NODES"]) == nodes
+        srv = server_factory(env).start(WEBUI_SECRET_KEY=KEY, PYTHONPATH=str(HOOK))
         token, _role, _extra = role_signin_or_signup(srv)
         t = "images"
-        # tasks/images.yml: read, then post the settings with the workflow and the node map.
-        status, conf = srv.call("GET", "/api/v1/images/config", token=token)
-        assert status == 200, conf
-        note(kind, t, "before", conf["enabled"], conf["engine"], conf["comfyui"]["COMFYUI_WORKFLOW_NODES"])
-        assert conf["comfyui"]["COMFYUI_WORKFLOW_NODES"] == []  # no environment variable for it
-        nodes = render_nodes()
-        want = {
-            **conf,
-            "enabled": True,
-            "engine": "comfyui",
-            "comfyui": {
-                **conf["comfyui"],
-                "COMFYUI_WORKFLOW": env["COMFYUI_WORKFLOW"],
-                "COMFYUI_WORKFLOW_NODES": nodes,
-            },
-        }
-        status, after = srv.call("POST", "/api/v1/images/config/update", want, token=token)
-        assert status == 200, after
-        assert after["comfyui"]["COMFYUI_WORKFLOW_NODES"] == nodes
+        result, conf = role_images_step(srv, token, env)
+        note(kind, t, "first run", result, conf["enabled"], conf["engine"], conf["comfyui"]["COMFYUI_WORKFLOW_NODES"])
+        assert result == "ok" and conf["comfyui"]["COMFYUI_WORKFLOW_NODES"] == nodes
         status, images = srv.call("POST", "/api/v1/images/generations", {"prompt": "a red fox in snow"}, token=token)
         note(kind, t, "generation", status, len(recorder.prompts))
         assert status == 200, images
@@ -217,11 +239,55 @@ def test_image_request_reaches_comfyui_with_prompt_and_checkpoint(kind, server_f
         note(kind, t, "prompt", texts, ckpts)
         assert "a red fox in snow" in texts
         assert ckpts == ["sd_xl_base_1.0.safetensors"]
-        # Persistent config off: the node map is gone after a restart (the role sets it again at each run).
-        srv.restart(WEBUI_SECRET_KEY=KEY)
-        status, conf = srv.call("GET", "/api/v1/images/config", token=token)
-        note(kind, t, "after restart", conf["comfyui"]["COMFYUI_WORKFLOW_NODES"], conf["engine"])
-        assert conf["comfyui"]["COMFYUI_WORKFLOW_NODES"] == [] and conf["engine"] == "comfyui"
+        # An admin empties the map in the panel: the role's next run puts it back.
+        status, _conf = srv.call(
+            "POST",
+            "/api/v1/images/config/update",
+            with_nodes(conf, []),
+            token=token,
+        )
+        assert status == 200
+        result, conf = role_images_step(srv, token, env)
+        note(kind, t, "after a panel change", result)
+        assert result == "changed" and conf["comfyui"]["COMFYUI_WORKFLOW_NODES"] == nodes
+        # Persistent config off: after a restart the environment's map is served, the re-run changes nothing.
+        srv.restart(WEBUI_SECRET_KEY=KEY, PYTHONPATH=str(HOOK))
+        result, conf = role_images_step(srv, token, env)
+        note(kind, t, "after restart", result, conf["comfyui"]["COMFYUI_WORKFLOW_NODES"], conf["engine"])
+        assert result == "ok" and conf["comfyui"]["COMFYUI_WORKFLOW_NODES"] == nodes and conf["engine"] == "comfyui"
+        status, _images = srv.call("POST", "/api/v1/images/generations", {"prompt": "an owl at dusk"}, token=token)
+        texts = [n["inputs"].get("text") for n in recorder.prompts[-1]["prompt"].values()]
+        note(kind, t, "generation after restart", status, "an owl at dusk" in texts)
+        assert status == 200 and "an owl at dusk" in texts
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["persistent-off", "persistent-on"])
+def test_node_map_at_start_follows_upstream_rule(kind, server_factory, tmp_path, persistent):
+    """Upstream has no variable for the node map ([] at start without the hook); the hook applies
+    PersistentConfig's rule: with persistent config on, a map stored in the database wins."""
+    env = render_env(
+        tmp_path, openwebui_comfyui_url="http://127.0.0.1:9", openwebui_persistent_config=persistent, **COMFY_VARS
+    )
+    nodes = json.loads(env["COMFYUI_WORKFLOW_NODES"])
+    t = f"node_map_{'on' if persistent else 'off'}"
+    srv = server_factory(env).start(WEBUI_SECRET_KEY=KEY, PYTHONPATH="")
+    token, _role, _extra = role_signin_or_signup(srv)
+    status, conf = srv.call("GET", "/api/v1/images/config", token=token)
+    note(kind, t, "without the hook", status, conf["comfyui"]["COMFYUI_WORKFLOW_NODES"])
+    assert conf["comfyui"]["COMFYUI_WORKFLOW_NODES"] == []
+    stored = nodes[:1]
+    status, _conf = srv.call(
+        "POST",
+        "/api/v1/images/config/update",
+        with_nodes(conf, stored),
+        token=token,
+    )
+    assert status == 200
+    srv.restart(WEBUI_SECRET_KEY=KEY, PYTHONPATH=str(HOOK))
+    status, conf = srv.call("GET", "/api/v1/images/config", token=token)
+    served = conf["comfyui"]["COMFYUI_WORKFLOW_NODES"]
+    note(kind, t, "with the hook, a map stored", served)
+    assert served == (stored if persistent else nodes)
 
 
 @pytest.mark.parametrize(
@@ -246,7 +312,6 @@ def test_preflight_refuses_what_the_server_refuses(tmp_path, email, password, re
 
 def render_nodes():
     import yaml
-    from conftest import REPO
 
     return yaml.safe_load((REPO / "roles/openwebui/vars/main.yml").read_text())["_openwebui_comfyui_default_nodes"]
 

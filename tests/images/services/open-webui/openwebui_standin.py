@@ -10,8 +10,10 @@ openwebui role relies on, and tests/contract/ checks it against the real program
   account becomes admin and switches sign-up off at runtime;
 - PersistentConfig: at start each setting is the database's value when
   ENABLE_PERSISTENT_CONFIG is true (default) and one is stored, else the
-  environment's; with REDIS_URL every read prefers the Redis key
-  <REDIS_KEY_PREFIX>:config:<NAME>, every write sets it;
+  environment's; the ComfyUI node map is the PersistentConfig of the module
+  open_webui.config (open_webui/config.py here), where a start hook sees it;
+  with REDIS_URL every read prefers the Redis key <REDIS_KEY_PREFIX>:config:<NAME>,
+  every write sets it;
 - HS256 session tokens signed with WEBUI_SECRET_KEY (default "t0p-s3cr3t";
   the image's start.sh generates .webui_secret_key in its working directory
   when the variable is unset);
@@ -154,12 +156,17 @@ class Config:
             # No environment variable: always [] unless the database has it.
             "COMFYUI_WORKFLOW_NODES": ("image_generation.comfyui.nodes", []),
         }
+        # As upstream, the node map is the PersistentConfig of open_webui.config,
+        # created when that module is imported (where a start hook can see it).
+        from open_webui import config as upstream_layout
+
         self.data = self._load()
         persistent = env_bool("ENABLE_PERSISTENT_CONFIG", "True")
         self.values = {}
         for name, (path, env_value) in self.specs.items():
             stored = self._get(path)
             self.values[name] = stored if (stored is not None and persistent) else env_value
+        self.values["COMFYUI_WORKFLOW_NODES"] = upstream_layout.COMFYUI_WORKFLOW_NODES.value
         url = os.environ.get("REDIS_URL", "")
         self.redis = Redis(url) if url else None
         self.prefix = os.environ.get("REDIS_KEY_PREFIX", "open-webui")
