@@ -35,6 +35,8 @@ def normalize(root, entries):
     """
     if not isinstance(root, str) or not root.startswith("/"):
         raise DirsError(f"root must be an absolute path, got {root!r}")
+    if ".." in root.split("/"):
+        raise DirsError(f"root must not contain '..', got {root!r}")
     root = posixpath.normpath(root)
     if root == "/":
         raise DirsError("root must not be /")

@@ -20,6 +20,7 @@ options:
   root:
     description:
       - The directory every path is relative to; nothing outside it is created or changed.
+      - Must be absolute, other than C(/), and without C(..) segments.
       - Missing parents of O(root) are created like C(mkdir -p).
     type: path
     required: true

@@ -25,6 +25,7 @@ def test_normalize_merges_identical_duplicates():
     [
         ("srv/x", [], "root must be an absolute path"),
         ("/", [], "root must not be /"),
+        ("/srv/cold-storage/../etc", [], "root must not contain '..'"),
         ("/srv/x", [{"path": "/etc"}], "paths[0] ('/etc'): must be relative"),
         ("/srv/x", [{"path": "a/../../etc"}], "segment '..' is not a plain name"),
         ("/srv/x", [{"path": "ok"}, {"path": "a//b"}], "paths[1] ('a//b'): segment '' is not a plain name"),
