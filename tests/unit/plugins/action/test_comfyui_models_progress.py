@@ -54,21 +54,9 @@ def sha(data):
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def play(tmp_path, models, *extra):
+def play(env, tmp_path, models, *extra):
     book = tmp_path / "models.yml"
     book.write_text(PLAYBOOK)
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_CONFIG=str(tmp_path / "none.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=f"{ROOT / '.collections'}:{os.pathsep.join(sys.path)}",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-        ANSIBLE_ASYNC_DIR=str(tmp_path / "async"),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
-        ANSIBLE_LOCALHOST_WARNING="False",
-    )
-    (tmp_path / "none.cfg").write_text("[defaults]\n")
     cmd = [
         str(ANSIBLE_PLAYBOOK),
         str(book),
@@ -96,14 +84,14 @@ def slow(tmp_path):
 pytestmark = pytest.mark.skipif(not ANSIBLE_PLAYBOOK.exists(), reason="needs ansible-playbook beside this python")
 
 
-def test_slow_download_prints_progress_then_summary(tmp_path, slow):
+def test_slow_download_prints_progress_then_summary(ansible_env, tmp_path, slow):
     srv, url = slow
     models = [
         {"url": f"{url}/big.safetensors", "dest": "checkpoints", "checksum": sha(BIG)},
         {"url": f"{url}/tiny.safetensors", "dest": "vae", "checksum": sha(SMALL)},
         {"url": f"{url}/missing.safetensors", "dest": "vae", "checksum": sha(b"x")},
     ]
-    out = play(tmp_path, models)
+    out = play(ansible_env, tmp_path, models)
     assert "comfyui models: 3 to download, 0 in place (a line every 1s)" in out, out
     progress = [
         line
@@ -124,16 +112,16 @@ def test_slow_download_prints_progress_then_summary(tmp_path, slow):
 
     # A re-run downloads nothing, prints no progress and changes nothing.
     before = len(srv.requests)
-    again = play(tmp_path, models[:2])
+    again = play(ansible_env, tmp_path, models[:2])
     assert "comfyui download" not in again and "to download" not in again, again
     assert "SUMMARY downloaded 0, skipped 2, failed 0; 0 B in 0s CHANGED False" in again, again
     assert len(srv.requests) == before
 
 
-def test_check_and_diff_report_without_downloading(tmp_path, slow):
+def test_check_and_diff_report_without_downloading(ansible_env, tmp_path, slow):
     srv, url = slow
     models = [{"url": f"{url}/big.safetensors", "dest": "checkpoints", "checksum": sha(BIG)}]
-    out = play(tmp_path, models, "--check", "--diff")
+    out = play(ansible_env, tmp_path, models, "--check", "--diff")
     assert "comfyui download" not in out, out
     assert re.search(r'"?[^"\s]*checkpoints/big\.safetensors"?: "?missing"?', out), out
     assert "SUMMARY downloaded 1, skipped 0, failed 0; 0 B in 0s CHANGED True" in out, out
@@ -141,13 +129,13 @@ def test_check_and_diff_report_without_downloading(tmp_path, slow):
     assert not (tmp_path / "models").exists()
 
 
-def test_a_bad_download_leaves_the_good_file(tmp_path, slow):
+def test_a_bad_download_leaves_the_good_file(ansible_env, tmp_path, slow):
     _srv, url = slow
     good = tmp_path / "models/vae/tiny.safetensors"
     good.parent.mkdir(parents=True)
     good.write_bytes(b"the user's own file")
     models = [{"url": f"{url}/tiny.safetensors", "dest": "vae", "checksum": sha(b"not what the server has")}]
-    out = play(tmp_path, models)
+    out = play(ansible_env, tmp_path, models)
     assert "SUMMARY downloaded 0, skipped 0, failed 1" in out, out
     assert "expected" in out
     assert good.read_bytes() == b"the user's own file"

@@ -121,21 +121,9 @@ def project(tmp_path):
     return tmp_path
 
 
-def play(project, *extra, ok=True):
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_CONFIG=str(project / "none.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=f"{ROOT / '.collections'}:{os.pathsep.join(sys.path)}",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(project / "tmp"),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
-        ANSIBLE_LOCALHOST_WARNING="False",
-        ANSIBLE_RETRY_FILES_ENABLED="False",
-        # A failed host runs no handler (what a killed run looks like); ansible-test sets it true.
-        ANSIBLE_FORCE_HANDLERS="False",
-    )
-    (project / "none.cfg").write_text("[defaults]\n")
+def play(env, project, *extra, ok=True):
+    # A failed host runs no handler (what a killed run looks like); ansible-test sets it true.
+    env = dict(env, ANSIBLE_FORCE_HANDLERS="False")
     cmd = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(project / "site.yml")]
     cmd += ["-e", f"out={project / 'out'}", "-e", f"secret={SECRET}", *extra]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -155,12 +143,12 @@ def restarts(project):
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
-def test_killed_run_resume_rerun_drift_check_mode_and_failures(project):
+def test_killed_run_resume_rerun_drift_check_mode_and_failures(ansible_env, project):
     """One sequence of runs (each ansible-playbook start costs seconds; the test stays well under a minute)."""
     out = project / "out"
 
     # The first run writes the set and is killed before its handlers: the marker stays.
-    killed = play(project, "--diff", "-e", "kill=true", ok=False)
+    killed = play(ansible_env, project, "--diff", "-e", "kill=true", ok=False)
     assert "killed" in killed
     assert (out / "svc.conf").read_text() == "# Ansible managed\nport=8080\n"
     assert (out / "svc.d" / "extra.conf").read_text() == "extra=a\nextra=b\n"
@@ -175,27 +163,27 @@ def test_killed_run_resume_rerun_drift_check_mode_and_failures(project):
     assert restarts(project) == 0  # the handler was lost with the run
 
     # The next run changes no file but finds the marker: it restarts, then forgets it.
-    resumed = play(project)
+    resumed = play(ansible_env, project)
     assert "left from an unfinished run" in " ".join(resumed.split())  # a warning may be wrapped
     assert recap(resumed)["changed"] == 3  # the task that found the marker, the restart, forgetting the marker
     assert restarts(project) == 1
     assert os.listdir(out / "pending") == []
 
-    again = play(project)
+    again = play(ansible_env, project)
     assert recap(again)["changed"] == 0, again
     assert restarts(project) == 1
 
     # Drift: edited by hand, mode changed. Check mode reports it and writes nothing.
     (out / "svc.conf").write_text("port=1\n")
     os.chmod(out / "svc.psk", 0o644)
-    checked = play(project, "--check", "--diff", "-vvv")
+    checked = play(ansible_env, project, "--check", "--diff", "-vvv")
     assert recap(checked)["changed"] >= 1
     assert "-port=1" in checked and "+port=8080" in checked
     assert (out / "svc.conf").read_text() == "port=1\n"
     assert os.listdir(out / "pending") == []
     assert restarts(project) == 1
 
-    repaired = play(project)
+    repaired = play(ansible_env, project)
     assert recap(repaired)["changed"] == 3
     assert (out / "svc.conf").read_text() == "# Ansible managed\nport=8080\n"
     assert oct(os.stat(out / "svc.psk").st_mode & 0o7777) == "0o600"
@@ -204,21 +192,21 @@ def test_killed_run_resume_rerun_drift_check_mode_and_failures(project):
 
     # A template that fails validate: nothing of the set changes (extra.conf, written
     # before it, is put back too), no restart is asked for.
-    broken = play(project, "-e", "svc_port=9090", "-e", "broken=true", "-e", "svc_extra=[c]", ok=False)
+    broken = play(ansible_env, project, "-e", "svc_port=9090", "-e", "broken=true", "-e", "svc_extra=[c]", ok=False)
     assert "validate failed" in broken
     assert {p.name: p.read_text() for p in out.iterdir() if p.is_file()} == before
     assert (out / "svc.d" / "extra.conf").read_text() == "extra=a\nextra=b\n"
     assert os.listdir(out / "pending") == []
 
     # check_command fails after the writes: every file is put back, the marker too.
-    refused = play(project, "-e", "svc_port=9090", "-e", "check_fails=true", ok=False)
+    refused = play(ansible_env, project, "-e", "svc_port=9090", "-e", "check_fails=true", ok=False)
     assert "check_command failed (rc 4)" in refused
     assert {p.name: p.read_text() for p in out.iterdir() if p.is_file()} == before
     assert os.listdir(out / "pending") == []
     assert restarts(project) == 2
 
     # A restart no file caused (an upgrade), the flag given as a string on the command line.
-    upgraded = play(project, "-e", "upgraded=true")
+    upgraded = play(ansible_env, project, "-e", "upgraded=true")
     assert recap(upgraded)["changed"] == 3
     assert restarts(project) == 3
     assert os.listdir(out / "pending") == []

@@ -8,7 +8,6 @@ Runs ansible-playbook on localhost (connection local) with the checkout's collec
 from __future__ import annotations
 
 import importlib.util
-import os
 import pathlib
 import re
 import subprocess
@@ -46,21 +45,9 @@ PLAYBOOK = """
 ANSIBLE_PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
 
 
-def play(tmp_path, url, models, *extra):
+def play(env, tmp_path, url, models, *extra):
     book = tmp_path / "pull.yml"
     book.write_text(PLAYBOOK)
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_CONFIG=str(tmp_path / "none.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=f"{ROOT / '.collections'}:{os.pathsep.join(sys.path)}",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-        ANSIBLE_ASYNC_DIR=str(tmp_path / "async"),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
-        ANSIBLE_LOCALHOST_WARNING="False",
-    )
-    (tmp_path / "none.cfg").write_text("[defaults]\n")
     cmd = [str(ANSIBLE_PLAYBOOK), str(book), "-e", f"api_url={url}", "-e", f"{{'models': {models!r}}}", *extra]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
@@ -77,9 +64,9 @@ def slow_server(tmp_path):
 pytestmark = pytest.mark.skipif(not ANSIBLE_PLAYBOOK.exists(), reason="needs ansible-playbook beside this python")
 
 
-def test_slow_pull_prints_progress_then_summary(tmp_path, slow_server):
+def test_slow_pull_prints_progress_then_summary(ansible_env, tmp_path, slow_server):
     srv, url = slow_server
-    out, _took = play(tmp_path, url, ["qwen2.5:0.5b", "no-such-model:1b"])
+    out, _took = play(ansible_env, tmp_path, url, ["qwen2.5:0.5b", "no-such-model:1b"])
     lines = [line for line in out.splitlines() if "ollama pull qwen2.5:0.5b" in line]
     progress = [line for line in lines if re.search(r": \d+% [\d.]+ [kMG]?B of 397\.8 MB, [\d.]+ [kMG]?B/s, ", line)]
     # Steady lines while it runs (about 14 s at one a second; a poll costs a module run
@@ -95,14 +82,14 @@ def test_slow_pull_prints_progress_then_summary(tmp_path, slow_server):
     assert sorted(f"{m}:{t}" for m, t, _man, _mt in srv.state.installed()) == ["qwen2.5:0.5b"]
 
     # A re-run pulls nothing and prints no progress.
-    again, _took = play(tmp_path, url, ["qwen2.5:0.5b"])
+    again, _took = play(ansible_env, tmp_path, url, ["qwen2.5:0.5b"])
     assert "ollama pull" not in again, again
     assert "SUMMARY pulled 0, skipped 1, failed 0; 0 B in 0s" in again
 
 
-def test_check_and_diff_unchanged(tmp_path, slow_server):
+def test_check_and_diff_unchanged(ansible_env, tmp_path, slow_server):
     srv, url = slow_server
-    out, took = play(tmp_path, url, ["tinyllama"], "--check", "--diff")
+    out, took = play(ansible_env, tmp_path, url, ["tinyllama"], "--check", "--diff")
     assert "ollama pull" not in out, out
     assert '"present": false' in out or "present: false" in out, out
     assert "changed=1" in out, out
