@@ -68,6 +68,7 @@ def run_playbook(label: str, env: dict, *extra: str) -> dict:
         "rc": proc.returncode,
         "wall": wall,
         "tasks": len(tasks),
+        "skipped": sum(s.get("skipped", 0) for s in stats.values()),
         "changed": sum(s.get("changed", 0) for s in stats.values()),
         "failed": sum(s.get("failures", 0) + s.get("unreachable", 0) for s in stats.values()),
         "slowest": sorted(tasks, key=lambda t: t["secs"], reverse=True)[:10],
@@ -99,9 +100,10 @@ def main() -> int:
         if not args.keep:
             subprocess.run(["bash", str(demo), "down"], env=env, check=False, capture_output=True)
 
-    print(f"{'run':<28} {'rc':>3} {'wall s':>8} {'tasks':>6} {'changed':>8} {'failed':>7}")
+    print(f"{'run':<28} {'rc':>3} {'wall s':>8} {'tasks':>6} {'skipped':>8} {'changed':>8} {'failed':>7}")
     for r in runs:
-        print(f"{r['label']:<28} {r['rc']:>3} {r['wall']:>8.1f} {r['tasks']:>6} {r['changed']:>8} {r['failed']:>7}")
+        counts = f"{r['tasks']:>6} {r['skipped']:>8} {r['changed']:>8} {r['failed']:>7}"
+        print(f"{r['label']:<28} {r['rc']:>3} {r['wall']:>8.1f} {counts}")
     print(f"no-op re-run / first converge: {runs[1]['wall'] / runs[0]['wall']:.2%}")
     for r in runs:
         print(f"\n10 slowest tasks of {r['label']}:")
