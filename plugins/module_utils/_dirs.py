@@ -7,7 +7,9 @@ Plain functions (stdlib only) so that the rules are unit-tested without a host:
 every listed path is relative, made of plain name segments, and stays below
 the root even through symlinks that already exist on the host; parents come
 before their children; and the directories that do not exist yet are known
-before anything is created (what check mode reports).
+before anything is created (what check mode reports). ``ensure`` applies a
+plan with an AnsibleModule (the ``directories`` module, and ``compose_project``
+for the data directories of a project).
 """
 
 from __future__ import annotations
@@ -88,3 +90,65 @@ def missing(plan, exists=os.path.lexists):
             path = posixpath.dirname(path)
         out.extend(reversed(chain))
     return out
+
+
+def ensure(module, root, entries, label="paths"):
+    """Make the tree ``entries`` below ``root`` exist with its owner, group and mode.
+
+    ``module`` is the AnsibleModule that runs (check mode, --diff, file
+    attributes, fail_json); ``label`` starts every error message. Refuses bad
+    input, paths that resolve outside ``root`` and paths that are not
+    directories before it changes anything. Returns ``changed``, ``created``
+    (parents first; in check mode what would be), ``updated``, ``paths``,
+    ``root`` and, with --diff and a change, ``diff``.
+    """
+    try:
+        plan = normalize(root, entries)
+    except DirsError as exc:
+        module.fail_json(msg=f"{label}: {exc}")
+    root = os.path.normpath(root)
+    outside = [item["rel"] for item in plan if not within(root, item["path"])]
+    if outside:
+        module.fail_json(msg=f"{label} {outside} resolve outside {root} through a symlink on the host: refusing")
+    not_dirs = [item["path"] for item in plan if os.path.lexists(item["path"]) and not os.path.isdir(item["path"])]
+    if not_dirs:
+        module.fail_json(msg=f"{label}: {not_dirs} exist and are not directories")
+
+    created = missing(plan)
+    updated = []
+    before, after = [], []
+    for item in plan:
+        is_new = item["path"] in created
+        if is_new and not module.check_mode:
+            os.makedirs(item["path"], mode=0o755, exist_ok=True)
+        if not (is_new and module.check_mode):
+            args = module.load_file_common_arguments(
+                # follow: a listed path that is a symlink to a directory below root (the
+                # storage root on a ZFS mountpoint, say) gets the attributes on the directory.
+                {
+                    "path": item["path"],
+                    "owner": item["owner"],
+                    "group": item["group"],
+                    "mode": item["mode"],
+                    "follow": True,
+                }
+            )
+            diff = {"before": {}, "after": {}}
+            changed = module.set_fs_attributes_if_different(args, False, diff=diff, expand=False)
+            if changed and not is_new:
+                updated.append(item["path"])
+                before.append(f"{item['path']}: {diff['before']}")
+                after.append(f"{item['path']}: {diff['after']}")
+        if is_new:
+            before.append(f"{item['path']}: absent")
+            after.append(f"{item['path']}: directory {item['owner']}:{item['group']} {item['mode']}")
+    result = {
+        "changed": bool(created or updated),
+        "created": created,
+        "updated": updated,
+        "paths": [item["path"] for item in plan],
+        "root": root,
+    }
+    if module._diff and result["changed"]:
+        result["diff"] = {"before": "\n".join(before) + "\n", "after": "\n".join(after) + "\n"}
+    return result

@@ -82,6 +82,40 @@ options:
     description: Name of the record of the last deploy in O(project_src).
     type: str
     default: .deployed.json
+  directories:
+    description:
+      - The data directories the project's volumes bind, made to exist with their owner, group and mode
+        before anything else of the project (as the M(homelab.ai_stack.directories) module does), so that
+        C(up) never lets Docker create them as root.
+      - Only with O(state=present); O(state=absent) leaves them and their data alone.
+    type: dict
+    suboptions:
+      root:
+        description: The directory every path is relative to; absolute, other than C(/), without C(..).
+        type: path
+        required: true
+      paths:
+        description: The directories to ensure. V(.) is O(directories.root) itself.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          path:
+            description: Path relative to O(directories.root), made of plain names.
+            type: str
+            required: true
+          owner:
+            description: Owner (name or uid).
+            type: str
+            default: root
+          group:
+            description: Group (name or gid).
+            type: str
+            default: root
+          mode:
+            description: Octal mode as a string.
+            type: str
+            default: "0755"
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
 attributes:
@@ -90,7 +124,7 @@ attributes:
     details: Reports every step that would run (RV(changes)); writes nothing and runs no C(up).
   diff_mode:
     support: full
-    details: The diff of C(compose.yml); never of C(secrets.env).
+    details: The diff of C(compose.yml) and of the data directories; never of C(secrets.env).
   platform:
     platforms: posix
 notes:
@@ -157,6 +191,13 @@ start_interval_dropped:
   description: Whether C(start_interval) lines were dropped from O(compose) for an engine older than 25.
   returned: always
   type: bool
+directories:
+  description:
+    - What was done to O(directories) (C(created), parents first, in check mode what would be; C(updated);
+      C(paths); C(root)), as the M(homelab.ai_stack.directories) module returns it.
+  returned: when O(directories) is given with O(state=present)
+  type: dict
+  sample: {"created": [], "updated": [], "paths": ["/srv/ai-stack/ai/ollama"], "root": "/srv/ai-stack/ai/ollama"}
 """
 
 import hashlib  # noqa: E402
@@ -183,6 +224,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._compose import (
     write_atomic,
     write_record,
 )
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import ensure  # noqa: E402
 
 FILES = ("compose.yml", "secrets.env")
 SECRET = ("secrets.env",)
@@ -421,7 +463,17 @@ def run_module(module):
         return project.absent()
     if p["compose"] is None:
         module.fail_json(msg="compose is required with state present")
-    return project.present()
+    dirs = None
+    if p["directories"]:
+        dirs = ensure(module, p["directories"]["root"], p["directories"]["paths"], label="directories.paths")
+    result = project.present()
+    if dirs is not None:
+        dirs_diff = dirs.pop("diff", None)
+        result["directories"] = dirs
+        result["changed"] = result["changed"] or dirs["changed"]
+        if dirs_diff:
+            result["diff"] = [dirs_diff, result["diff"]] if result.get("diff") else dirs_diff
+    return result
 
 
 def main():
@@ -439,6 +491,23 @@ def main():
             "remove_orphans": {"type": "bool", "default": True},
             "wait_timeout": {"type": "int", "default": 300},
             "record_file": {"type": "str", "default": ".deployed.json"},
+            "directories": {
+                "type": "dict",
+                "options": {
+                    "root": {"type": "path", "required": True},
+                    "paths": {
+                        "type": "list",
+                        "elements": "dict",
+                        "default": [],
+                        "options": {
+                            "path": {"type": "str", "required": True},
+                            "owner": {"type": "str", "default": "root"},
+                            "group": {"type": "str", "default": "root"},
+                            "mode": {"type": "str", "default": "0755"},
+                        },
+                    },
+                },
+            },
         },
         mutually_exclusive=[("env", "secrets")],
         supports_check_mode=True,

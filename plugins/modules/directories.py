@@ -107,72 +107,13 @@ root:
   sample: /srv/ai-stack/ai/comfyui
 """
 
-import os  # noqa: E402
-
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import (  # noqa: E402
-    DirsError,
-    missing,
-    normalize,
-    within,
-)
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import ensure  # noqa: E402
 
 
 def run_module(module):
-    root = module.params["root"]
-    try:
-        plan = normalize(root, module.params["paths"])
-    except DirsError as exc:
-        module.fail_json(msg=f"paths: {exc}")
-    root = os.path.normpath(root)
-    outside = [item["rel"] for item in plan if not within(root, item["path"])]
-    if outside:
-        module.fail_json(msg=f"paths {outside} resolve outside {root} through a symlink on the host: refusing")
-    not_dirs = [item["path"] for item in plan if os.path.lexists(item["path"]) and not os.path.isdir(item["path"])]
-    if not_dirs:
-        module.fail_json(msg=f"{not_dirs} exist and are not directories")
-
-    created = missing(plan)
-    updated = []
-    before, after = [], []
-    for item in plan:
-        is_new = item["path"] in created
-        if is_new and not module.check_mode:
-            os.makedirs(item["path"], mode=0o755, exist_ok=True)
-        if is_new and module.check_mode:
-            changed = True
-        else:
-            args = module.load_file_common_arguments(
-                # follow: a listed path that is a symlink to a directory below root (the
-                # storage root on a ZFS mountpoint, say) gets the attributes on the directory.
-                {
-                    "path": item["path"],
-                    "owner": item["owner"],
-                    "group": item["group"],
-                    "mode": item["mode"],
-                    "follow": True,
-                }
-            )
-            diff = {"before": {}, "after": {}}
-            changed = module.set_fs_attributes_if_different(args, False, diff=diff, expand=False)
-            if changed and not is_new:
-                updated.append(item["path"])
-                before.append(f"{item['path']}: {diff['before']}")
-                after.append(f"{item['path']}: {diff['after']}")
-        if is_new:
-            before.append(f"{item['path']}: absent")
-            after.append(f"{item['path']}: directory {item['owner']}:{item['group']} {item['mode']}")
-    result = {
-        "changed": bool(created or updated),
-        "created": created,
-        "updated": updated,
-        "paths": [item["path"] for item in plan],
-        "root": root,
-    }
-    if module._diff and result["changed"]:
-        result["diff"] = {"before": "\n".join(before) + "\n", "after": "\n".join(after) + "\n"}
-    return result
+    return ensure(module, module.params["root"], module.params["paths"])
 
 
 def main():

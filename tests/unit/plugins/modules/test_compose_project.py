@@ -393,3 +393,63 @@ def test_an_upgrade_from_the_old_tasks_is_a_no_op(host, run_module):
     assert again["changed"] is False
     assert (host.path / ".deployed.json").read_text() == record
     assert host.load()["containers"] == state["containers"]
+
+
+def _data_dirs(host, *paths):
+    root = host.path.parent.parent / "storage" / "ai" / "open-webui"
+    return root, {"root": str(root), "paths": [{"path": "."}, *({"path": p, "mode": "0750"} for p in paths)]}
+
+
+def test_data_directories_come_first_and_a_rerun_changes_nothing(host, run_module):
+    root, dirs = _data_dirs(host, "data", "data/cache")
+    result = run_module(compose_project.main, host.args(directories=dirs))
+    assert result["rc"] == 0, result
+    assert result["changed"] is True
+    assert result["directories"]["created"] == [
+        str(root.parent.parent),
+        str(root.parent),
+        str(root),
+        f"{root}/data",
+        f"{root}/data/cache",
+    ]
+    assert mode(root / "data") == 0o750
+    assert mode(root / "data" / "cache") == 0o750
+
+    again = run_module(compose_project.main, host.args(directories=dirs))
+    assert again["changed"] is False
+    assert again["directories"]["created"] == []
+    assert again["directories"]["updated"] == []
+
+    # A wrong mode on a data directory alone is repaired without `compose up`.
+    (root / "data").chmod(0o777)
+    host.calls()
+    repaired = run_module(compose_project.main, host.args(directories=dirs))
+    assert repaired["changed"] is True
+    assert repaired["applied"] is False
+    assert repaired["directories"]["updated"] == [f"{root}/data"]
+    assert mode(root / "data") == 0o750
+    assert not any(c.startswith("compose") for c in host.calls())
+
+
+def test_check_mode_reports_data_directories_and_creates_none(host, run_module):
+    root, dirs = _data_dirs(host, "data")
+    result = run_module(compose_project.main, host.args(directories=dirs), check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert f"{root}/data" in result["directories"]["created"]
+    assert not root.parent.parent.exists()
+    assert not host.path.exists()
+    assert isinstance(result["diff"], list)
+    assert f"{root}/data: absent" in result["diff"][0]["before"]
+    assert result["diff"][1]["after"] == COMPOSE
+
+
+def test_a_data_directory_that_leaves_the_root_is_refused_before_anything(host, run_module, tmp_path):
+    root, dirs = _data_dirs(host)
+    root.mkdir(parents=True)
+    (root / "escape").symlink_to(tmp_path)
+    dirs["paths"].append({"path": "escape"})
+    result = run_module(compose_project.main, host.args(directories=dirs))
+    assert result["failed"] is True
+    assert "resolve outside" in result["msg"]
+    assert not host.path.exists()
+    assert not any(c.startswith("compose") for c in host.calls())
