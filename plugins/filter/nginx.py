@@ -43,6 +43,11 @@ def nginx_vhost_problems(vhosts, domain, name_constrained=False):
     )
 
 
+def nginx_problems(vhosts, settings, listeners=None):
+    """Every pre-flight problem of the nginx role: bind address, ports 80/443, vhosts, settings."""
+    return _call("nginx_problems", _nginx.preflight_problems, _plain(vhosts), _plain(settings), _plain(listeners or []))
+
+
 def nginx_acme_names(fqdns, domain, wildcard=False):
     """The names of the ACME certificate."""
     return _call("nginx_acme_names", _nginx.acme_names, _plain(fqdns), domain, wildcard)
@@ -93,6 +98,7 @@ class FilterModule:
             "nginx_inventory_vhosts": nginx_inventory_vhosts,
             "nginx_vhosts": nginx_vhosts,
             "nginx_vhost_problems": nginx_vhost_problems,
+            "nginx_problems": nginx_problems,
             "nginx_acme_names": nginx_acme_names,
             "nginx_current": nginx_current,
             "nginx_cert_record": nginx_cert_record,

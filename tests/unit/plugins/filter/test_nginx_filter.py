@@ -58,3 +58,7 @@ def test_records_are_written_as_to_nice_json_wrote_them():
     )
     with pytest.raises(_nginx.NginxError, match="kind must be auth or token"):
         _nginx.secret_record("key", "t", "m", "api")
+
+
+def test_nginx_problems_filter_reports_every_rule():
+    assert F["nginx_problems"]([], {"bind_address": ""}, None)[0].startswith("ai_stack_bind_address '' must be")
