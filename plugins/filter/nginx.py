@@ -18,6 +18,11 @@ def _call(name, func, *args):
         raise AnsibleFilterError(f"{name}: {exc}") from exc
 
 
+def nginx_catalog(options=None):
+    """The services of the default vhost list, with the role's switches."""
+    return _call("nginx_catalog", _nginx.catalog, _plain(dict(options or {})))
+
+
 def nginx_inventory_vhosts(catalog, groups, hostvars, inventory_hostname, subdomains=None):
     """One vhost per service of the catalog that a host of the inventory deploys."""
     return _call(
@@ -95,6 +100,7 @@ def nginx_certificate_due(info, key_fingerprint, names, common_name=None, record
 class FilterModule:
     def filters(self):
         return {
+            "nginx_catalog": nginx_catalog,
             "nginx_inventory_vhosts": nginx_inventory_vhosts,
             "nginx_vhosts": nginx_vhosts,
             "nginx_vhost_problems": nginx_vhost_problems,

@@ -45,6 +45,54 @@ def to_bool(value, name="value"):
     raise NginxError(f"{name}: {value!r} is not a boolean")
 
 
+def catalog(options=None):
+    """The services the default vhost list is made of (``inventory_vhosts``), with the role's switches.
+
+    ``options``: ``allow`` (the Ollama vhost's sources, ai_stack_allowed_sources),
+    ``ollama_basic_auth``, ``ollama_token_auth``, ``comfyui_basic_auth``
+    (nginx_*: booleans or the strings of a command line, converted by
+    ``inventory_vhosts``).
+    """
+    o = options or {}
+
+    def entry(service, group, subdomain, container, port, websocket, body, frame, **more):
+        base = {"service": service, "group": group, "subdomain": subdomain, "container": container, "port": port}
+        base.update(websocket=websocket, client_max_body_size=body, frame_options=frame)
+        base.update({"allow": [], "basic_auth": False, "token_auth": False}, **more)
+        return base
+
+    return [
+        # Open WebUI shows files and artifacts in frames of its own origin.
+        entry("openwebui", "ai_stack_edge", "chat", "open-webui", 8080, True, "512m", "SAMEORIGIN"),
+        entry(
+            "ollama",
+            "ai_stack_gpu",
+            "ollama",
+            "ollama",
+            11434,
+            False,
+            "1g",
+            "DENY",
+            allow=o.get("allow", ["100.64.0.0/10"]),
+            basic_auth=o.get("ollama_basic_auth", False),
+            token_auth=o.get("ollama_token_auth", True),
+        ),
+        entry(
+            "comfyui",
+            "ai_stack_gpu",
+            "comfy",
+            "comfyui",
+            8188,
+            True,
+            "512m",
+            "SAMEORIGIN",
+            basic_auth=o.get("comfyui_basic_auth", True),
+        ),
+        # The admin pages are never framed (clickjacking of its settings).
+        entry("pihole", "ai_stack_edge", "hole", "pihole", 80, False, "8m", "DENY"),
+    ]
+
+
 def inventory_vhosts(catalog, groups, hostvars, inventory_hostname, subdomains=None):
     """The default vhost list: one vhost per service of the catalog that a host deploys.
 
@@ -243,6 +291,25 @@ def settings_problems(s):
         out.append("nginx_pids_limit must be a number of 16 or more")
     if not _TMPFS.match(str(s.get("tmpfs_size", ""))):
         out.append("nginx_tmpfs_size must be a size like 64m")
+    if s.get("tls_source") == "acme":
+        out.extend(acme_problems(s))
+    return out
+
+
+def acme_problems(s):
+    """The rules of nginx_tls_source=acme: the terms, the directory, the DNS provider's credentials."""
+    out = []
+    if not to_bool(s.get("acme_terms_agreed", False), "nginx_acme_terms_agreed"):
+        out.append("nginx_tls_source=acme needs nginx_acme_terms_agreed=true (the CA's terms of service)")
+    if not re.match(r"^https?://", str(s.get("acme_directory", ""))):
+        out.append("nginx_acme_directory must be an http(s) URL")
+    provider = s.get("acme_dns_provider")
+    rfc = s.get("acme_rfc2136") if isinstance(s.get("acme_rfc2136"), dict) else {}
+    missing = [key for key in ("server", "key_name", "key_secret") if not str(rfc.get(key) or "")]
+    if provider == "rfc2136" and missing:
+        out.append("nginx_acme_dns_provider=rfc2136 needs nginx_acme_rfc2136." + ", .".join(missing) + " (vault)")
+    if provider == "cloudflare" and not s.get("acme_cloudflare_api_token"):
+        out.append("nginx_acme_dns_provider=cloudflare needs nginx_acme_cloudflare_api_token (vault)")
     return out
 
 

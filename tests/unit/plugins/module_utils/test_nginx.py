@@ -17,16 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.d
 
 
 def _catalog(**overrides):
-    """The role's own catalog, with its Jinja values replaced as the role would resolve them."""
-    with open(os.path.join(ROOT, "roles", "nginx", "vars", "main.yml"), encoding="utf-8") as f:
-        catalog = yaml.safe_load(f)["_nginx_vhost_catalog"]
-    values = {
-        "{{ ai_stack_allowed_sources | default(['100.64.0.0/10']) }}": ["100.64.0.0/10"],
-        "{{ nginx_ollama_basic_auth | default(false) }}": overrides.get("ollama_basic_auth", False),
-        "{{ nginx_ollama_token_auth | default(true) }}": overrides.get("ollama_token_auth", True),
-        "{{ nginx_comfyui_basic_auth | default(true) }}": overrides.get("comfyui_basic_auth", True),
-    }
-    return [{k: values.get(v, v) if isinstance(v, str) else v for k, v in e.items()} for e in catalog]
+    """The role's own catalog, with the switches the role passes (roles/nginx/vars/main.yml)."""
+    return _nginx.catalog(overrides)
 
 
 def test_one_host_gets_every_service_on_the_docker_network():
@@ -349,7 +341,42 @@ def test_preflight_reports_the_vhosts_and_the_name_constraints():
     assert "upstream must be http(s)://host:port" in problems[0]
     assert "not below ai_stack_domain ai.test" in problems[1]
     # Name constraints matter only for the internal CA.
-    assert len(_nginx.preflight_problems(vhosts, _defaults(tls_source="acme"), [])) == 1
+    provided = _defaults(tls_source="provided", tls_certificate=True, tls_key=True, tls_ca_name_constraints=True)
+    assert len(_nginx.preflight_problems(vhosts, provided, [])) == 1
+
+
+def _acme(**overrides):
+    rfc = {"server": "192.0.2.53", "port": 53, "key_name": "acme", "key_secret": "c2VjcmV0"}
+    settings = {"tls_source": "acme", "acme_terms_agreed": "true", "acme_rfc2136": rfc}
+    settings.update(overrides)
+    return _defaults(**settings)
+
+
+@pytest.mark.parametrize(
+    "overrides, messages",
+    [
+        ({}, []),
+        ({"acme_dns_provider": "cloudflare", "acme_cloudflare_api_token": True}, []),
+        ({"acme_terms_agreed": False}, ["nginx_tls_source=acme needs nginx_acme_terms_agreed=true"]),
+        ({"acme_terms_agreed": "no"}, ["nginx_tls_source=acme needs nginx_acme_terms_agreed=true"]),
+        ({"acme_directory": "ftp://ca.test/dir"}, ["nginx_acme_directory must be an http(s) URL"]),
+        (
+            {"acme_rfc2136": {"server": "192.0.2.53", "key_name": ""}},
+            ["nginx_acme_dns_provider=rfc2136 needs nginx_acme_rfc2136.key_name, .key_secret (vault)"],
+        ),
+        (
+            {"acme_dns_provider": "cloudflare"},
+            ["nginx_acme_dns_provider=cloudflare needs nginx_acme_cloudflare_api_token (vault)"],
+        ),
+    ],
+)
+def test_preflight_checks_the_acme_settings(overrides, messages):
+    problems = _nginx.preflight_problems([], _acme(**overrides), [])
+    assert len(problems) == len(messages)
+    for problem, message in zip(problems, messages, strict=True):
+        assert problem.startswith(message)
+    # The ACME rules count only for nginx_tls_source=acme.
+    assert _nginx.preflight_problems([], _defaults(acme_terms_agreed=False, acme_directory=""), []) == []
 
 
 @pytest.mark.parametrize(
