@@ -373,8 +373,8 @@ def _acme(**overrides):
 def test_preflight_checks_the_acme_settings(overrides, messages):
     problems = _nginx.preflight_problems([], _acme(**overrides), [])
     assert len(problems) == len(messages)
-    for problem, message in zip(problems, messages, strict=True):
-        assert problem.startswith(message)
+    for index, message in enumerate(messages):
+        assert problems[index].startswith(message)
     # The ACME rules count only for nginx_tls_source=acme.
     assert _nginx.preflight_problems([], _defaults(acme_terms_agreed=False, acme_directory=""), []) == []
 
