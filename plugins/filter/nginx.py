@@ -18,6 +18,11 @@ def _call(name, func, *args):
         raise AnsibleFilterError(f"{name}: {exc}") from exc
 
 
+def nginx_catalog(options=None):
+    """The services of the default vhost list, with the role's switches."""
+    return _call("nginx_catalog", _nginx.catalog, _plain(dict(options or {})))
+
+
 def nginx_inventory_vhosts(catalog, groups, hostvars, inventory_hostname, subdomains=None):
     """One vhost per service of the catalog that a host of the inventory deploys."""
     return _call(
@@ -41,6 +46,11 @@ def nginx_vhost_problems(vhosts, domain, name_constrained=False):
     return _call(
         "nginx_vhost_problems", _nginx.vhost_problems, _plain(vhosts), domain, _nginx.to_bool(name_constrained)
     )
+
+
+def nginx_problems(vhosts, settings, listeners=None):
+    """Every pre-flight problem of the nginx role: bind address, ports 80/443, vhosts, settings."""
+    return _call("nginx_problems", _nginx.preflight_problems, _plain(vhosts), _plain(settings), _plain(listeners or []))
 
 
 def nginx_acme_names(fqdns, domain, wildcard=False):
@@ -90,9 +100,11 @@ def nginx_certificate_due(info, key_fingerprint, names, common_name=None, record
 class FilterModule:
     def filters(self):
         return {
+            "nginx_catalog": nginx_catalog,
             "nginx_inventory_vhosts": nginx_inventory_vhosts,
             "nginx_vhosts": nginx_vhosts,
             "nginx_vhost_problems": nginx_vhost_problems,
+            "nginx_problems": nginx_problems,
             "nginx_acme_names": nginx_acme_names,
             "nginx_current": nginx_current,
             "nginx_cert_record": nginx_cert_record,

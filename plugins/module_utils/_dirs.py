@@ -14,9 +14,11 @@ for the data directories of a project).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import re
+import stat
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 _MODE = re.compile(r"^0?[0-7]{3}$")
@@ -152,3 +154,56 @@ def ensure(module, root, entries, label="paths"):
     if module._diff and result["changed"]:
         result["diff"] = {"before": "\n".join(before) + "\n", "after": "\n".join(after) + "\n"}
     return result
+
+
+def survey(root, names, depth=2):
+    """The entries named ``names`` below ``root``, as ansible.builtin.find reports them (no symlinks followed).
+
+    One dict per match within ``depth`` levels (``root/a`` is level 1): path,
+    islnk, isreg, mode (``'0640'``), uid, gid, size and, for a regular file,
+    checksum (SHA-1, as find's get_checksum). Sorted by path; empty when
+    ``root`` does not exist.
+    """
+    wanted = set(names or [])
+    out = []
+    root = os.path.normpath(root)
+    if not wanted or not os.path.isdir(root):
+        return out
+    base = root.count(os.sep)
+    for current, dirs, files in os.walk(root):
+        level = current.count(os.sep) - base + 1
+        if level >= depth:
+            dirs[:] = []
+        for name in sorted(dirs + files):
+            if name not in wanted:
+                continue
+            path = os.path.join(current, name)
+            st = os.lstat(path)
+            entry = {
+                "path": path,
+                "islnk": stat.S_ISLNK(st.st_mode),
+                "isreg": stat.S_ISREG(st.st_mode),
+                "mode": f"{stat.S_IMODE(st.st_mode):04o}",
+                "uid": st.st_uid,
+                "gid": st.st_gid,
+                "size": st.st_size,
+            }
+            if entry["isreg"]:
+                digest = hashlib.sha1()  # the checksum find reports, not a security hash
+                with open(path, "rb") as f:
+                    for chunk in iter(lambda: f.read(65536), b""):
+                        digest.update(chunk)
+                entry["checksum"] = digest.hexdigest()
+            out.append(entry)
+    return sorted(out, key=lambda e: e["path"])
+
+
+def read_texts(root, rels, limit=65536):
+    """relative path -> text of the regular files ``rels`` below ``root`` that exist (not symlinks; ``limit`` bytes)."""
+    out = {}
+    for rel in rels or []:
+        path = os.path.join(os.path.normpath(root), rel)
+        if os.path.isfile(path) and not os.path.islink(path) and within(root, path):
+            with open(path, "rb") as f:
+                out[rel] = f.read(limit).decode("utf-8", errors="replace")
+    return out

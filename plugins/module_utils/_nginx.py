@@ -19,6 +19,7 @@ import json
 import posixpath
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
@@ -42,6 +43,54 @@ def to_bool(value, name="value"):
     if word is not None:
         return word
     raise NginxError(f"{name}: {value!r} is not a boolean")
+
+
+def catalog(options=None):
+    """The services the default vhost list is made of (``inventory_vhosts``), with the role's switches.
+
+    ``options``: ``allow`` (the Ollama vhost's sources, ai_stack_allowed_sources),
+    ``ollama_basic_auth``, ``ollama_token_auth``, ``comfyui_basic_auth``
+    (nginx_*: booleans or the strings of a command line, converted by
+    ``inventory_vhosts``).
+    """
+    o = options or {}
+
+    def entry(service, group, subdomain, container, port, websocket, body, frame, **more):
+        base = {"service": service, "group": group, "subdomain": subdomain, "container": container, "port": port}
+        base.update(websocket=websocket, client_max_body_size=body, frame_options=frame)
+        base.update({"allow": [], "basic_auth": False, "token_auth": False}, **more)
+        return base
+
+    return [
+        # Open WebUI shows files and artifacts in frames of its own origin.
+        entry("openwebui", "ai_stack_edge", "chat", "open-webui", 8080, True, "512m", "SAMEORIGIN"),
+        entry(
+            "ollama",
+            "ai_stack_gpu",
+            "ollama",
+            "ollama",
+            11434,
+            False,
+            "1g",
+            "DENY",
+            allow=o.get("allow", ["100.64.0.0/10"]),
+            basic_auth=o.get("ollama_basic_auth", False),
+            token_auth=o.get("ollama_token_auth", True),
+        ),
+        entry(
+            "comfyui",
+            "ai_stack_gpu",
+            "comfy",
+            "comfyui",
+            8188,
+            True,
+            "512m",
+            "SAMEORIGIN",
+            basic_auth=o.get("comfyui_basic_auth", True),
+        ),
+        # The admin pages are never framed (clickjacking of its settings).
+        entry("pihole", "ai_stack_edge", "hole", "pihole", 80, False, "8m", "DENY"),
+    ]
 
 
 def inventory_vhosts(catalog, groups, hostvars, inventory_hostname, subdomains=None):
@@ -170,6 +219,124 @@ def vhost_problems(vhosts, domain, name_constrained=False):
                 " name constraints require (nginx_tls_ca_name_constraints)"
             )
     return problems
+
+
+REFERRER_POLICIES = (
+    "no-referrer",
+    "no-referrer-when-downgrade",
+    "origin",
+    "origin-when-cross-origin",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+)
+_AUTH_USER = re.compile(r"^[^:\s]+$")
+_TOKEN = re.compile(r"^[A-Za-z0-9._~-]{24,256}$")
+_TOKEN_USER = re.compile(r"^[A-Za-z0-9._-]+$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_TMPFS = re.compile(r"^[0-9]+[kmg]?$")
+
+
+def _bind_address_ok(address):
+    try:
+        ipaddress.ip_address(str(address))
+    except ValueError:
+        return False
+    return str(address) not in ("0.0.0.0", "::")
+
+
+def _int_or_none(value):
+    text = str(value).strip()
+    return int(text) if _DIGITS.match(text) else None
+
+
+def _int_or_zero(value):
+    """Jinja's ``int``: the number, or 0 for what is not one."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return 0
+
+
+def settings_problems(s):
+    """The rules on the TLS, auth and container settings, one message each (empty: all good).
+
+    ``s`` holds the role's inputs without their ``nginx_`` prefix
+    (``tls_source``, ``tls_certificate``, ``basic_auth_user``, ...). The
+    rules read the key, the password and the token; only the messages name
+    them, never their values.
+    """
+    out = []
+    if s.get("tls_source") == "provided" and not (s.get("tls_certificate") and s.get("tls_key")):
+        out.append("nginx_tls_source=provided needs nginx_tls_certificate and nginx_tls_key (PEM)")
+    renew, valid = _int_or_zero(s.get("tls_renew_before_days")), _int_or_zero(s.get("tls_cert_valid_days"))
+    if renew >= valid:
+        out.append("nginx_tls_renew_before_days must be below nginx_tls_cert_valid_days")
+    if not _AUTH_USER.match(str(s.get("basic_auth_user", ""))):
+        out.append("nginx_basic_auth_user may not contain ':' or spaces")
+    password = str(s.get("basic_auth_password") or "")
+    if password and len(password) < 8:
+        out.append("nginx_basic_auth_password needs 8 or more characters")
+    token = str(s.get("api_token") or "")
+    if token and not _TOKEN.match(token):
+        out.append("nginx_api_token needs 24 to 256 of A-Z a-z 0-9 . _ ~ -")
+    if not _TOKEN_USER.match(str(s.get("api_token_user", ""))):
+        out.append("nginx_api_token_user may hold A-Z a-z 0-9 . _ - only")
+    if _int_or_none(s.get("hsts_max_age")) is None:
+        out.append("nginx_hsts_max_age must be a number of seconds")
+    if s.get("referrer_policy") not in REFERRER_POLICIES:
+        out.append("nginx_referrer_policy must be one of " + ", ".join(REFERRER_POLICIES))
+    pids = _int_or_none(s.get("pids_limit"))
+    if pids is None or pids < 16:
+        out.append("nginx_pids_limit must be a number of 16 or more")
+    if not _TMPFS.match(str(s.get("tmpfs_size", ""))):
+        out.append("nginx_tmpfs_size must be a size like 64m")
+    if s.get("tls_source") == "acme":
+        out.extend(acme_problems(s))
+    return out
+
+
+def acme_problems(s):
+    """The rules of nginx_tls_source=acme: the terms, the directory, the DNS provider's credentials."""
+    out = []
+    if not to_bool(s.get("acme_terms_agreed", False), "nginx_acme_terms_agreed"):
+        out.append("nginx_tls_source=acme needs nginx_acme_terms_agreed=true (the CA's terms of service)")
+    if not re.match(r"^https?://", str(s.get("acme_directory", ""))):
+        out.append("nginx_acme_directory must be an http(s) URL")
+    provider = s.get("acme_dns_provider")
+    rfc = s.get("acme_rfc2136") if isinstance(s.get("acme_rfc2136"), dict) else {}
+    missing = [key for key in ("server", "key_name", "key_secret") if not str(rfc.get(key) or "")]
+    if provider == "rfc2136" and missing:
+        out.append("nginx_acme_dns_provider=rfc2136 needs nginx_acme_rfc2136." + ", .".join(missing) + " (vault)")
+    if provider == "cloudflare" and not s.get("acme_cloudflare_api_token"):
+        out.append("nginx_acme_dns_provider=cloudflare needs nginx_acme_cloudflare_api_token (vault)")
+    return out
+
+
+def preflight_problems(vhosts, settings, listeners):
+    """Every pre-flight problem of the nginx role at once, each naming its variable.
+
+    The bind address (``settings['bind_address']``: the host's own address,
+    not a wildcard), the ports 80 and 443 held by another process on it
+    (``listeners``: the host facts'), the vhosts (:func:`vhost_problems`) and
+    the settings (:func:`settings_problems`).
+    """
+    out = []
+    address = str(settings.get("bind_address") or "")
+    if not _bind_address_ok(address):
+        out.append(
+            f"ai_stack_bind_address '{address}' must be the host's (Tailscale) IP address; set it, or"
+            " ai_stack_tailscale_interface to an interface that has one."
+        )
+    held = ports_held(listeners, ["80/tcp", "443/tcp"], address)
+    if held:
+        out.append(f"Ports held by another process: {', '.join(held)}; stop it or change ai_stack_bind_address.")
+    constrained = settings.get("tls_source") == "internal_ca" and to_bool(
+        settings.get("tls_ca_name_constraints", False), "nginx_tls_ca_name_constraints"
+    )
+    out.extend(vhost_problems(vhosts, str(settings.get("domain", "")), constrained))
+    out.extend(settings_problems(settings))
+    return out
 
 
 def _is_source(text):

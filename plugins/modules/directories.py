@@ -46,6 +46,24 @@ options:
         description: Octal mode as a string, for example V('0755').
         type: str
         default: "0755"
+  checksums:
+    description:
+      - Names of files and directories to report in RV(files) as M(ansible.builtin.find) with C(recurse=true),
+        C(depth=2), C(file_type=any) and C(get_checksum=true) would, found below O(root) (symlinks not followed).
+      - Lets a role read the tree it keeps in the same module run that makes it (use C(no_log) when a checksum is of a
+        secret).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
+  read:
+    description:
+      - Paths relative to O(root) of small text files whose content to report in RV(contents) (64 KiB at most each);
+        a path that does not exist, is not a regular file or resolves outside O(root) is left out.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
 attributes:
@@ -100,6 +118,21 @@ paths:
   returned: always
   type: list
   elements: str
+files:
+  description:
+    - The entries of O(checksums) as M(ansible.builtin.find) reports them (path, islnk, isreg, mode, uid, gid, size and,
+      for a regular file, the SHA-1 checksum), after the directories were made. Empty in check mode for a root that
+      does not exist yet.
+  returned: when O(checksums) is given
+  type: list
+  elements: dict
+  sample: [{path: /srv/ai-stack/services/nginx-proxy/certs/server.crt, islnk: false, isreg: true, mode: "0644",
+            uid: 0, gid: 0, size: 1200, checksum: 8d1f0c0ab8c0b7a2d8b5f3c1e0d9a7b6c5d4e3f2}]
+contents:
+  description: Relative path -> text of each file of O(read) that exists.
+  returned: when O(read) is given
+  type: dict
+  sample: {certs/server-certificate.json: '{"names": ["chat.home.arpa"]}'}
 root:
   description: O(root) normalized (no trailing or double slashes), the prefix of every path returned.
   returned: always
@@ -109,11 +142,16 @@ root:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import ensure  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import ensure, read_texts, survey  # noqa: E402
 
 
 def run_module(module):
-    return ensure(module, module.params["root"], module.params["paths"])
+    result = ensure(module, module.params["root"], module.params["paths"])
+    if module.params["checksums"]:
+        result["files"] = survey(result["root"], module.params["checksums"])
+    if module.params["read"]:
+        result["contents"] = read_texts(result["root"], module.params["read"])
+    return result
 
 
 def main():
@@ -131,6 +169,8 @@ def main():
                     "mode": {"type": "str", "default": "0755"},
                 },
             },
+            "checksums": {"type": "list", "elements": "str", "default": []},
+            "read": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
     )

@@ -58,3 +58,17 @@ def test_records_are_written_as_to_nice_json_wrote_them():
     )
     with pytest.raises(_nginx.NginxError, match="kind must be auth or token"):
         _nginx.secret_record("key", "t", "m", "api")
+
+
+def test_nginx_problems_filter_reports_every_rule():
+    assert F["nginx_problems"]([], {"bind_address": ""}, None)[0].startswith("ai_stack_bind_address '' must be")
+
+
+def test_nginx_catalog_filter_gives_the_switches_to_the_catalog():
+    catalog = F["nginx_catalog"]({"comfyui_basic_auth": "false", "allow": ["10.0.0.0/8"]})
+    assert [c["service"] for c in catalog] == ["openwebui", "ollama", "comfyui", "pihole"]
+    vhosts = F["nginx_inventory_vhosts"](catalog, {"ai_stack_gpu": ["g"]}, {"g": {}}, "g")
+    assert [(v["name"], v["allow"], v["basic_auth"], v["token_auth"]) for v in vhosts] == [
+        ("ollama", ["10.0.0.0/8"], False, True),
+        ("comfy", [], False, False),
+    ]

@@ -17,16 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.d
 
 
 def _catalog(**overrides):
-    """The role's own catalog, with its Jinja values replaced as the role would resolve them."""
-    with open(os.path.join(ROOT, "roles", "nginx", "vars", "main.yml"), encoding="utf-8") as f:
-        catalog = yaml.safe_load(f)["_nginx_vhost_catalog"]
-    values = {
-        "{{ ai_stack_allowed_sources | default(['100.64.0.0/10']) }}": ["100.64.0.0/10"],
-        "{{ nginx_ollama_basic_auth | default(false) }}": overrides.get("ollama_basic_auth", False),
-        "{{ nginx_ollama_token_auth | default(true) }}": overrides.get("ollama_token_auth", True),
-        "{{ nginx_comfyui_basic_auth | default(true) }}": overrides.get("comfyui_basic_auth", True),
-    }
-    return [{k: values.get(v, v) if isinstance(v, str) else v for k, v in e.items()} for e in catalog]
+    """The role's own catalog, with the switches the role passes (roles/nginx/vars/main.yml)."""
+    return _nginx.catalog(overrides)
 
 
 def test_one_host_gets_every_service_on_the_docker_network():
@@ -290,3 +282,138 @@ def test_certificate_due_for_each_reason():
         "the ACME directory changed",
         "the recorded names differ",
     ]
+
+
+# The pre-flight check (preflight_problems): every rule at once, each message
+# naming its variable; the settings as the role's defaults give them.
+HOST_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "host")
+
+
+def _defaults(**overrides):
+    with open(os.path.join(ROOT, "roles", "nginx", "defaults", "main.yml"), encoding="utf-8") as f:
+        defaults = yaml.safe_load(f)
+    settings = {k[len("nginx_") :]: v for k, v in defaults.items() if k.startswith("nginx_")}
+    settings.update(bind_address="100.100.1.1", domain="ai.test")
+    settings.update(overrides)
+    return settings
+
+
+def _listeners(name):
+    from ansible_collections.homelab.ai_stack.plugins.module_utils import _host
+
+    with open(os.path.join(HOST_FIXTURES, name), encoding="utf-8") as f:
+        return _host.parse_ss(f.read())
+
+
+def test_preflight_of_the_defaults_on_the_demo_stack_is_clean():
+    # nginx's own docker-proxy holds 80 and 443 on the demo host: not in the way.
+    vhosts = _nginx.normalize_vhosts([{"name": "chat", "upstream": "http://open-webui:8080"}], domain="ai.test")
+    assert _nginx.preflight_problems(vhosts, _defaults(), _listeners("ss_demo_stack_deb13.txt")) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["", "0.0.0.0", "::", "tailscale0", "100.100.1.1/32", None],
+)
+def test_preflight_refuses_a_bind_address_that_is_not_the_hosts(address):
+    problems = _nginx.preflight_problems([], _defaults(bind_address=address), [])
+    assert len(problems) == 1
+    assert problems[0].startswith(f"ai_stack_bind_address '{address or ''}' must be the host's (Tailscale) IP address")
+
+
+def test_preflight_names_the_process_that_holds_a_port():
+    listeners = [
+        {"proto": "tcp", "address": "0.0.0.0", "port": 80, "process": "apache2"},
+        {"proto": "tcp", "address": "100.100.1.1", "port": 443, "process": None},
+        {"proto": "tcp", "address": "100.100.1.2", "port": 80, "process": "lighttpd"},
+        {"proto": "tcp", "address": "100.100.1.1", "port": 443, "process": "docker-proxy"},
+    ]
+    assert _nginx.preflight_problems([], _defaults(), listeners) == [
+        "Ports held by another process: 0.0.0.0:80/tcp (apache2), 100.100.1.1:443/tcp (unknown);"
+        " stop it or change ai_stack_bind_address."
+    ]
+
+
+def test_preflight_reports_the_vhosts_and_the_name_constraints():
+    vhosts = _nginx.normalize_vhosts([{"name": "chat.other.test", "upstream": "http://x"}], domain="ai.test")
+    problems = _nginx.preflight_problems(vhosts, _defaults(tls_ca_name_constraints="true"), [])
+    assert len(problems) == 2
+    assert "upstream must be http(s)://host:port" in problems[0]
+    assert "not below ai_stack_domain ai.test" in problems[1]
+    # Name constraints matter only for the internal CA.
+    provided = _defaults(tls_source="provided", tls_certificate=True, tls_key=True, tls_ca_name_constraints=True)
+    assert len(_nginx.preflight_problems(vhosts, provided, [])) == 1
+
+
+def _acme(**overrides):
+    rfc = {"server": "192.0.2.53", "port": 53, "key_name": "acme", "key_secret": "c2VjcmV0"}
+    settings = {"tls_source": "acme", "acme_terms_agreed": "true", "acme_rfc2136": rfc}
+    settings.update(overrides)
+    return _defaults(**settings)
+
+
+@pytest.mark.parametrize(
+    "overrides, messages",
+    [
+        ({}, []),
+        ({"acme_dns_provider": "cloudflare", "acme_cloudflare_api_token": True}, []),
+        ({"acme_terms_agreed": False}, ["nginx_tls_source=acme needs nginx_acme_terms_agreed=true"]),
+        ({"acme_terms_agreed": "no"}, ["nginx_tls_source=acme needs nginx_acme_terms_agreed=true"]),
+        ({"acme_directory": "ftp://ca.test/dir"}, ["nginx_acme_directory must be an http(s) URL"]),
+        (
+            {"acme_rfc2136": {"server": "192.0.2.53", "key_name": ""}},
+            ["nginx_acme_dns_provider=rfc2136 needs nginx_acme_rfc2136.key_name, .key_secret (vault)"],
+        ),
+        (
+            {"acme_dns_provider": "cloudflare"},
+            ["nginx_acme_dns_provider=cloudflare needs nginx_acme_cloudflare_api_token (vault)"],
+        ),
+    ],
+)
+def test_preflight_checks_the_acme_settings(overrides, messages):
+    problems = _nginx.preflight_problems([], _acme(**overrides), [])
+    assert len(problems) == len(messages)
+    for index, message in enumerate(messages):
+        assert problems[index].startswith(message)
+    # The ACME rules count only for nginx_tls_source=acme.
+    assert _nginx.preflight_problems([], _defaults(acme_terms_agreed=False, acme_directory=""), []) == []
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"tls_source": "provided"}, "nginx_tls_source=provided needs nginx_tls_certificate and nginx_tls_key (PEM)"),
+        ({"tls_source": "provided", "tls_certificate": True}, "nginx_tls_source=provided needs"),
+        ({"tls_renew_before_days": 400}, "nginx_tls_renew_before_days must be below nginx_tls_cert_valid_days"),
+        ({"tls_renew_before_days": "30", "tls_cert_valid_days": "30"}, "nginx_tls_renew_before_days must be below"),
+        ({"basic_auth_user": "ad min"}, "nginx_basic_auth_user may not contain ':' or spaces"),
+        ({"basic_auth_user": "ad:min"}, "nginx_basic_auth_user may not contain"),
+        ({"basic_auth_password": "short"}, "nginx_basic_auth_password needs 8 or more characters"),
+        ({"api_token": "a" * 23}, "nginx_api_token needs 24 to 256 of A-Z a-z 0-9 . _ ~ -"),
+        ({"api_token": "a" * 30 + " "}, "nginx_api_token needs"),
+        ({"api_token_user": "api/user"}, "nginx_api_token_user may hold A-Z a-z 0-9 . _ - only"),
+        ({"hsts_max_age": "1y"}, "nginx_hsts_max_age must be a number of seconds"),
+        ({"referrer_policy": "unsafe-url"}, "nginx_referrer_policy must be one of no-referrer, "),
+        ({"pids_limit": 15}, "nginx_pids_limit must be a number of 16 or more"),
+        ({"pids_limit": "many"}, "nginx_pids_limit must be a number"),
+        ({"tmpfs_size": "64MB"}, "nginx_tmpfs_size must be a size like 64m"),
+    ],
+)
+def test_preflight_rule_names_its_variable(overrides, message):
+    problems = _nginx.preflight_problems([], _defaults(**overrides), [])
+    assert len(problems) == 1
+    assert problems[0].startswith(message)
+
+
+def test_preflight_accepts_command_line_strings_and_reports_everything_at_once():
+    good = _defaults(
+        tls_renew_before_days="30",
+        tls_cert_valid_days="365",
+        hsts_max_age="0",
+        pids_limit="16",
+        basic_auth_password="12345678",
+        api_token="A" * 24,
+    )
+    assert _nginx.preflight_problems([], good, []) == []
+    bad = _defaults(bind_address="", basic_auth_password="x", pids_limit=1, tmpfs_size="big")
+    assert len(_nginx.preflight_problems([], bad, [])) == 4

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 
@@ -109,3 +110,61 @@ def test_a_symlinked_root_gets_its_attributes_on_the_directory(tmp_path, run_mod
     assert mode_of(tmp_path / "pool") == 0o755
     assert os.stat(tmp_path / "pool").st_uid == NOBODY
     assert (tmp_path / "pool" / "ai").is_dir()
+
+
+def test_checksums_report_what_find_reports_and_read_gives_the_texts(tmp_path, run_module):
+    root = tmp_path / "nginx"
+    (root / "certs").mkdir(parents=True)
+    (root / "auth" / "deeper").mkdir(parents=True)
+    (root / "certs" / "server.crt").write_text("CERT\n")
+    (root / "certs" / "server.key").write_text("KEY\n")
+    os.chmod(root / "certs" / "server.key", 0o640)
+    (root / "certs" / "server-certificate.json").write_text('{"names": ["chat.ai.test"]}\n')
+    (root / "api-token").write_text("token")
+    (root / "auth" / "deeper" / "htpasswd").write_text("too deep")
+    (root / "auth" / "htpasswd").symlink_to(root / "api-token")
+    (root / "certs" / "other.txt").write_text("not asked for")
+    names = ["server.crt", "server.key", "server-certificate.json", "api-token", "htpasswd", "absent"]
+    result = run(
+        run_module,
+        root=str(root),
+        paths=[{"path": "certs"}],
+        checksums=names,
+        read=["certs/server-certificate.json", "certs/absent.json", "../outside"],
+    )
+    assert [f["path"] for f in result["files"]] == [
+        str(root / "api-token"),
+        str(root / "auth" / "htpasswd"),
+        str(root / "certs" / "server-certificate.json"),
+        str(root / "certs" / "server.crt"),
+        str(root / "certs" / "server.key"),
+    ]
+    assert result["files"][4]["mode"] == "0640"
+    assert "checksum" not in result["files"][1]  # a symlink: not read
+    assert result["contents"] == {"certs/server-certificate.json": '{"names": ["chat.ai.test"]}\n'}
+    assert result["files"][3]["checksum"] == hashlib.sha1(b"CERT\n").hexdigest()
+    # The same as ansible.builtin.find with the same arguments (ansible-test units cannot import it).
+    try:
+        from ansible.modules import find
+    except ImportError:
+        return
+    found = run_module(
+        find.main,
+        {
+            "paths": [str(root)],
+            "patterns": names,
+            "file_type": "any",
+            "recurse": True,
+            "depth": 2,
+            "get_checksum": True,
+        },
+    )
+    keys = ("path", "islnk", "mode", "uid", "gid", "checksum")
+    want = sorted(({k: f.get(k) for k in keys} for f in found["files"]), key=lambda f: f["path"])
+    assert [{k: f.get(k) for k in keys} for f in result["files"]] == want
+
+
+def test_checksums_of_a_root_that_check_mode_would_create_are_empty(tmp_path, run_module):
+    result = run(run_module, check_mode=True, root=str(tmp_path / "new"), paths=[{"path": "."}], checksums=["x"])
+    assert result["changed"] is True
+    assert result["files"] == []
