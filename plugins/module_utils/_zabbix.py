@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The zabbix_agent role's verify rows and firewalld plan, as plain functions (stdlib only)."""
+"""The zabbix_agent role's input checks, verify rows and firewalld plan, as plain functions (stdlib only)."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import list_input
 
 
 class ZabbixError(ValueError):
@@ -19,6 +22,73 @@ def is_address(text):
     except ValueError:
         return False
     return True
+
+
+def _listed(name, value, errors, text=True):
+    try:
+        return [str(item).strip() if text else item for item in list_input(value)]
+    except ValueError as exc:
+        errors.append(f"{name} must be a list: {exc}.")
+        return []
+
+
+def input_errors(settings):
+    """Every input error of the zabbix_agent role at once, each naming its variable; [] when all are good.
+
+    settings: the role's variables without the ``zabbix_agent_`` prefix (server, server_active,
+    listen_ip, firewalld_sources, version, tls_psk, tls_psk_identity, user_parameters), plus
+    ``tls`` (whether a PSK is given or generated), ``source`` (auto resolved: distro | zabbix),
+    ``distro_version`` (the agent version the release ships, '' when unknown) and
+    ``distro_versions`` (the releases whose version is known).
+    """
+    errors = []
+    servers = _listed("zabbix_agent_server", settings.get("server"), errors)
+    active = _listed("zabbix_agent_server_active", settings.get("server_active"), errors)
+    spaced = [s for s in servers + active if re.search(r"[\s,]", s)]
+    if not (servers or active) or spaced:
+        errors.append(
+            "Set zabbix_agent_server (passive) and/or zabbix_agent_server_active (active) to lists of addresses, "
+            f"one per item without spaces or commas; got server={servers}, server_active={active}."
+        )
+    psk = str(settings.get("tls_psk") or "")
+    identity = str(settings.get("tls_psk_identity") or "")
+    if psk and not re.fullmatch(r"[0-9a-fA-F]{32,512}", psk):
+        errors.append(
+            "zabbix_agent_tls_psk must be 32 to 512 hex digits (openssl rand -hex 32), "
+            "or empty for a key generated on the host."
+        )
+    if identity and not settings.get("tls"):
+        errors.append(
+            "zabbix_agent_tls_psk_identity needs a PSK: set zabbix_agent_tls_psk "
+            "or leave zabbix_agent_tls_psk_generate true."
+        )
+    if re.search(r"[\s,]", identity):
+        errors.append(f"zabbix_agent_tls_psk_identity must have no spaces or commas (got {identity!r}).")
+    listen = str(settings.get("listen_ip") or "")
+    bad = [ip for ip in (p.strip() for p in listen.split(",")) if ip and not is_address(ip)]
+    if bad:
+        errors.append(f"zabbix_agent_listen_ip must be IP addresses separated by commas (got {listen!r}).")
+    sources = _listed("zabbix_agent_firewalld_sources", settings.get("firewalld_sources"), errors)
+    bad = [s for s in sources if not is_address(s)]
+    if bad:
+        errors.append(f"zabbix_agent_firewalld_sources must be IP addresses or CIDRs (got {bad}).")
+    version = str(settings.get("version"))
+    if not re.fullmatch(r"[0-9]+\.[0-9]+", version):
+        errors.append(f"zabbix_agent_version must look like 7.0 (got {version}).")
+    source = settings.get("source")
+    if source not in ("distro", "zabbix"):
+        errors.append(f"zabbix_agent_source must be auto, distro or zabbix (got {source!r}).")
+    elif source == "distro" and not settings.get("distro_version"):
+        known = ", ".join(settings.get("distro_versions") or [])
+        errors.append(f"zabbix_agent_source=distro needs a release whose agent version is known ({known}).")
+    params = _listed("zabbix_agent_user_parameters", settings.get("user_parameters"), errors, text=False)
+    if any(not isinstance(p, dict) or "key" not in p or "command" not in p for p in params) or any(
+        str(p.get("key", "")).startswith("ai_stack.") for p in params if isinstance(p, dict)
+    ):
+        errors.append(
+            "zabbix_agent_user_parameters items need `key` and `command`, and ai_stack.* keys are the role's own."
+        )
+    return errors
 
 
 def key_value(stdout):

@@ -156,3 +156,76 @@ def test_firewall_plan_without_firewalld_has_no_zones():
 def test_firewall_plan_bad_port():
     with pytest.raises(z.ZabbixError, match="zabbix_agent_listen_port"):
         z.firewall_plan([], [], "ten")
+
+
+GOOD = {
+    "server": ["192.0.2.10", "zabbix.example.org"],
+    "server_active": [],
+    "listen_ip": "100.100.1.1",
+    "firewalld_sources": [],
+    "version": "6.0",
+    "tls_psk": "",
+    "tls_psk_identity": "",
+    "tls": True,
+    "user_parameters": [{"key": "custom.key", "command": "echo 1"}],
+    "source": "distro",
+    "distro_version": "6.0",
+    "distro_versions": ["Debian-12", "Debian-13"],
+}
+
+
+def test_input_errors_none_for_good_input():
+    assert z.input_errors(GOOD) == []
+
+
+def test_input_errors_lists_from_the_command_line():
+    # -e gives strings: comma-separated words and JSON lists are lists.
+    settings = dict(
+        GOOD,
+        server="192.0.2.10,192.0.2.11",
+        firewalld_sources="192.0.2.0/24",
+        user_parameters='[{"key": "a.b", "command": "true"}]',
+    )
+    assert z.input_errors(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"server": [], "server_active": []}, "zabbix_agent_server"),
+        ({"server": ["a b"]}, "zabbix_agent_server"),
+        ({"server_active": ["zbx:10051,other"]}, "zabbix_agent_server_active"),
+        ({"tls_psk": "not-hex"}, "zabbix_agent_tls_psk must"),
+        ({"tls_psk": "ab" * 15}, "zabbix_agent_tls_psk must"),
+        ({"tls_psk_identity": "id", "tls": False}, "zabbix_agent_tls_psk_identity needs a PSK"),
+        ({"tls_psk_identity": "my id"}, "zabbix_agent_tls_psk_identity must have no spaces"),
+        ({"listen_ip": "100.100.1.1, eth0"}, "zabbix_agent_listen_ip"),
+        ({"firewalld_sources": ["zabbix.example.org"]}, "zabbix_agent_firewalld_sources"),
+        ({"firewalld_sources": "[not json"}, "zabbix_agent_firewalld_sources must be a list"),
+        ({"version": "7"}, "zabbix_agent_version"),
+        ({"source": "ppa"}, "zabbix_agent_source"),
+        ({"distro_version": ""}, "zabbix_agent_source=distro needs a release"),
+        ({"user_parameters": [{"key": "a"}]}, "zabbix_agent_user_parameters"),
+        ({"user_parameters": [{"key": "ai_stack.gpu.get", "command": "x"}]}, "zabbix_agent_user_parameters"),
+        ({"user_parameters": ["just a string"]}, "zabbix_agent_user_parameters"),
+    ],
+)
+def test_input_errors_name_the_variable(change, variable):
+    errors = z.input_errors(dict(GOOD, **change))
+    assert len(errors) == 1, errors
+    assert variable in errors[0]
+
+
+def test_input_errors_all_at_once():
+    errors = z.input_errors(dict(GOOD, server=[], version="x", tls_psk="zz", source="zabbix"))
+    assert len(errors) == 3
+    assert [e.split()[1] if e.startswith("Set") else e.split()[0] for e in errors] == [
+        "zabbix_agent_server",
+        "zabbix_agent_tls_psk",
+        "zabbix_agent_version",
+    ]
+
+
+def test_input_errors_never_repeat_the_psk():
+    errors = z.input_errors(dict(GOOD, tls_psk="secret-not-hex-0123456789abcdef"))
+    assert errors and all("secret-not-hex" not in e for e in errors)
