@@ -74,11 +74,11 @@ def zabbix_agent_checks(key_results, service_status):
     return _call("zabbix_agent_checks", _zabbix.agent_checks, key_results, service_status)
 
 
-def zabbix_agent_input_errors(settings):
-    """Every input error of the zabbix_agent role (see zabbix_agent_input_errors.yml)."""
-    if not isinstance(settings, dict):
-        raise AnsibleFilterError("zabbix_agent_input_errors: _input must be a mapping of the role's variables")
-    return _call("zabbix_agent_input_errors", _zabbix.input_errors, settings)
+def zabbix_agent_settings(inputs):
+    """The zabbix_agent role's input, checked and resolved (see zabbix_agent_settings.yml)."""
+    if not isinstance(inputs, dict):
+        raise AnsibleFilterError("zabbix_agent_settings: _input must be a mapping of the role's variables")
+    return _call("zabbix_agent_settings", _zabbix.settings, inputs)
 
 
 def zabbix_agent_firewall(read_lines, wanted_sources, port, zones=()):
@@ -96,5 +96,5 @@ class FilterModule:
             "backup_checks": backup_checks,
             "zabbix_agent_checks": zabbix_agent_checks,
             "zabbix_agent_firewall": zabbix_agent_firewall,
-            "zabbix_agent_input_errors": zabbix_agent_input_errors,
+            "zabbix_agent_settings": zabbix_agent_settings,
         }

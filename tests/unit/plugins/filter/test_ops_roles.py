@@ -54,9 +54,9 @@ def test_zabbix_filters():
         f.zabbix_agent_firewall([], [], "x")
 
 
-def test_zabbix_input_errors_filter():
-    check = f.FilterModule().filters()["zabbix_agent_input_errors"]
-    errors = check({"server": "", "server_active": "", "version": "7.0", "source": "zabbix", "user_parameters": []})
-    assert len(errors) == 1 and "zabbix_agent_server" in errors[0]
+def test_zabbix_settings_filter():
+    check = f.FilterModule().filters()["zabbix_agent_settings"]
+    got = check({"server": "", "server_active": "", "version": "7.0", "source": "zabbix", "user_parameters": []})
+    assert len(got["errors"]) == 1 and "zabbix_agent_server" in got["errors"][0]
     with pytest.raises(AnsibleFilterError, match="mapping"):
         check(["not", "a", "mapping"])
