@@ -74,6 +74,13 @@ def zabbix_agent_checks(key_results, service_status):
     return _call("zabbix_agent_checks", _zabbix.agent_checks, key_results, service_status)
 
 
+def zabbix_agent_settings(inputs):
+    """The zabbix_agent role's input, checked and resolved (see zabbix_agent_settings.yml)."""
+    if not isinstance(inputs, dict):
+        raise AnsibleFilterError("zabbix_agent_settings: _input must be a mapping of the role's variables")
+    return _call("zabbix_agent_settings", _zabbix.settings, inputs)
+
+
 def zabbix_agent_firewall(read_lines, wanted_sources, port, zones=()):
     """The agent port's firewalld rules, wanted and found (see zabbix_agent_firewall.yml)."""
     return _call("zabbix_agent_firewall", _zabbix.firewall_plan, read_lines, wanted_sources, port, zones)
@@ -89,4 +96,5 @@ class FilterModule:
             "backup_checks": backup_checks,
             "zabbix_agent_checks": zabbix_agent_checks,
             "zabbix_agent_firewall": zabbix_agent_firewall,
+            "zabbix_agent_settings": zabbix_agent_settings,
         }

@@ -52,3 +52,11 @@ def test_zabbix_filters():
     assert [r["result"] for r in rows] == ["pass", "pass"]
     with pytest.raises(AnsibleFilterError, match="zabbix_agent_listen_port"):
         f.zabbix_agent_firewall([], [], "x")
+
+
+def test_zabbix_settings_filter():
+    check = f.FilterModule().filters()["zabbix_agent_settings"]
+    got = check({"server": "", "server_active": "", "version": "7.0", "source": "zabbix", "user_parameters": []})
+    assert len(got["errors"]) == 1 and "zabbix_agent_server" in got["errors"][0]
+    with pytest.raises(AnsibleFilterError, match="mapping"):
+        check(["not", "a", "mapping"])

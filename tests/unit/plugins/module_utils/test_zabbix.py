@@ -156,3 +156,138 @@ def test_firewall_plan_without_firewalld_has_no_zones():
 def test_firewall_plan_bad_port():
     with pytest.raises(z.ZabbixError, match="zabbix_agent_listen_port"):
         z.firewall_plan([], [], "ten")
+
+
+GOOD = {
+    "server": ["192.0.2.10", "zabbix.example.org"],
+    "server_active": [],
+    "hostname": "",
+    "listen_ip": "100.100.1.1",
+    "firewalld_zones": ["self-hosted", "public"],
+    "firewalld_sources": [],
+    "version": "6.0",
+    "source": "auto",
+    "tls_psk": "",
+    "tls_psk_identity": "",
+    "tls_psk_generate": True,
+    "docker_enabled": False,
+    "user_parameters": [{"key": "custom.key", "command": "echo 1"}],
+    "distribution": "Debian",
+    "distribution_major_version": "12",
+    "distribution_version": "12.12",
+    "inventory_hostname": "gpu1",
+}
+
+
+def test_settings_of_good_input():
+    got = z.settings(GOOD)
+    assert got == {
+        "errors": [],
+        "servers": ["192.0.2.10", "zabbix.example.org"],
+        "servers_active": [],
+        "fw_zones": ["self-hosted", "public"],
+        "fw_sources": ["192.0.2.10", "zabbix.example.org"],
+        "fw_names": ["zabbix.example.org"],
+        "source": "distro",
+        "distro_version": "6.0",
+        "tls": True,
+        "psk_generated": True,
+        "hostname": "gpu1",
+        "psk_identity": "ai-stack-gpu1",
+        "deny_keys": ["docker.*", "docker.*[*]"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "want"),
+    [
+        # The distribution ships another version: Zabbix's repository.
+        ({"version": "7.0"}, "source", "zabbix"),
+        ({"distribution_major_version": "13"}, "source", "zabbix"),
+        ({"distribution_major_version": "13", "version": "7.0"}, "source", "distro"),
+        # Ubuntu is known by its full version.
+        (
+            {"distribution": "Ubuntu", "distribution_major_version": "24", "distribution_version": "24.04"},
+            "source",
+            "distro",
+        ),
+        ({"source": "zabbix"}, "source", "zabbix"),
+        ({"firewalld_sources": ["192.0.2.0/24"]}, "fw_sources", ["192.0.2.0/24"]),
+        ({"firewalld_sources": ["192.0.2.0/24"]}, "fw_names", []),
+        ({"tls_psk": "ab" * 16}, "psk_generated", False),
+        ({"tls_psk_generate": "false"}, "tls", False),
+        ({"tls_psk_generate": "false", "tls_psk": "ab" * 16}, "tls", True),
+        ({"hostname": "gpu-one", "tls_psk_identity": "psk-one"}, "psk_identity", "psk-one"),
+        ({"hostname": "gpu-one"}, "psk_identity", "ai-stack-gpu-one"),
+        ({"docker_enabled": "true"}, "deny_keys", ["docker.container_info[*,full]"]),
+    ],
+)
+def test_settings_resolve(change, key, want):
+    got = z.settings(dict(GOOD, **change))
+    assert got["errors"] == []
+    assert got[key] == want
+
+
+def test_settings_lists_and_booleans_from_the_command_line():
+    # -e gives strings: comma-separated words and JSON lists are lists, words are booleans.
+    settings = dict(
+        GOOD,
+        server="192.0.2.10,192.0.2.11",
+        firewalld_zones="public",
+        firewalld_sources="192.0.2.0/24",
+        user_parameters='[{"key": "a.b", "command": "true"}]',
+        docker_enabled="no",
+        tls_psk_generate="yes",
+    )
+    got = z.settings(settings)
+    assert got["errors"] == []
+    assert (got["servers"], got["fw_zones"], got["fw_sources"]) == (
+        ["192.0.2.10", "192.0.2.11"],
+        ["public"],
+        ["192.0.2.0/24"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"server": [], "server_active": []}, "zabbix_agent_server"),
+        ({"server": ["a b"]}, "zabbix_agent_server"),
+        ({"server_active": ["zbx:10051,other"]}, "zabbix_agent_server_active"),
+        ({"tls_psk": "not-hex"}, "zabbix_agent_tls_psk must"),
+        ({"tls_psk": "ab" * 15}, "zabbix_agent_tls_psk must"),
+        ({"tls_psk_identity": "id", "tls_psk_generate": False}, "zabbix_agent_tls_psk_identity needs a PSK"),
+        ({"tls_psk_identity": "my id"}, "zabbix_agent_tls_psk_identity must have no spaces"),
+        ({"tls_psk_generate": "maybe"}, "zabbix_agent_tls_psk_generate must be a boolean"),
+        ({"docker_enabled": "sometimes"}, "zabbix_agent_docker_enabled must be a boolean"),
+        ({"listen_ip": "100.100.1.1, eth0"}, "zabbix_agent_listen_ip"),
+        ({"firewalld_sources": ["zabbix.example.org"]}, "zabbix_agent_firewalld_sources"),
+        ({"firewalld_sources": "[not json"}, "zabbix_agent_firewalld_sources must be a list"),
+        ({"firewalld_zones": '{"a": 1}'}, "zabbix_agent_firewalld_zones must be a list"),
+        ({"version": "7"}, "zabbix_agent_version"),
+        ({"source": "ppa"}, "zabbix_agent_source"),
+        ({"source": "distro", "distribution": "Fedora"}, "zabbix_agent_source=distro needs a release"),
+        ({"user_parameters": [{"key": "a"}]}, "zabbix_agent_user_parameters"),
+        ({"user_parameters": [{"key": "ai_stack.gpu.get", "command": "x"}]}, "zabbix_agent_user_parameters"),
+        ({"user_parameters": ["just a string"]}, "zabbix_agent_user_parameters"),
+    ],
+)
+def test_settings_errors_name_the_variable(change, variable):
+    errors = z.settings(dict(GOOD, **change))["errors"]
+    assert len(errors) == 1, errors
+    assert variable in errors[0]
+
+
+def test_settings_errors_all_at_once():
+    errors = z.settings(dict(GOOD, server=[], version="x", tls_psk="zz", source="zabbix"))["errors"]
+    assert len(errors) == 3
+    assert [e.split()[1] if e.startswith("Set") else e.split()[0] for e in errors] == [
+        "zabbix_agent_server",
+        "zabbix_agent_tls_psk",
+        "zabbix_agent_version",
+    ]
+
+
+def test_settings_errors_never_repeat_the_psk():
+    errors = z.settings(dict(GOOD, tls_psk="secret-not-hex-0123456789abcdef"))["errors"]
+    assert errors and all("secret-not-hex" not in e for e in errors)
