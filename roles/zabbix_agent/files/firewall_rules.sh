@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The zabbix_agent role's firewalld rules of the agent's port (run by tasks/main.yml as
+# The zabbix_agent role's firewalld rules of the agent's port (run by tasks/firewalld.yml as
 # `bash -c "<this file>" firewall_rules.sh ARGS`: one command module run, no copy to the host).
 #   firewall_rules.sh read PORT ZONES [NAME...]
 #     prints resolved=<name>=<addresses>, then, when firewalld runs, @@permanent and @@runtime,
