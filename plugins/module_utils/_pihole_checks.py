@@ -124,7 +124,9 @@ def preflight(data):
         or not isinstance(ftlconf, dict)
         or not all(FTLCONF_KEY_RE.match(str(k)) for k in ftlconf)
     ):
-        errors.append("pihole_upstreams must be IP addresses (optionally IP#port), pihole_ftlconf keys like dns_dnssec.")
+        errors.append(
+            "pihole_upstreams must be IP addresses (optionally IP#port), pihole_ftlconf keys like dns_dnssec."
+        )
     lists = data.get("lists") or {}
     try:
         wanted_state(**{k: lists.get(k) for k in LIST_KEYS})
