@@ -9,29 +9,21 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._networking import preflight as _networking_preflight
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     TAILSCALE_RANGES,
     ZonePlanError,
     build_zone_plan,
+    flatten_port_map,
 )
 
 
 def _flatten_port_map(ports):
     """A list of port specs, or a mapping owner -> list (the stack's port map)."""
-    if ports is None:
-        return []
-    if isinstance(ports, Mapping):
-        flat = []
-        for owner, specs in ports.items():
-            if specs is None:
-                continue
-            if isinstance(specs, (str, int, Mapping)):
-                specs = [specs]
-            if not isinstance(specs, (list, tuple)):
-                raise AnsibleFilterError(f"firewalld_zone_plan: ports of {owner!r} must be a list, got {specs!r}")
-            flat.extend(specs)
-        return flat
-    return ports
+    try:
+        return flatten_port_map(dict(ports) if isinstance(ports, Mapping) else ports)
+    except ZonePlanError as exc:
+        raise AnsibleFilterError(str(exc)) from None
 
 
 def firewalld_zone_plan(
@@ -64,6 +56,16 @@ def firewalld_zone_plan(
         raise AnsibleFilterError(str(exc)) from None
 
 
+def networking_preflight(data):
+    """The networking role's read, zone plans and input errors at once (see networking_preflight.yml)."""
+    if not isinstance(data, Mapping):
+        raise AnsibleFilterError("networking_preflight: expects a mapping of the role's inputs")
+    try:
+        return _networking_preflight(dict(data))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError(f"networking_preflight: a key is missing or of the wrong type ({exc!r})") from None
+
+
 class FilterModule:
     def filters(self):
-        return {"firewalld_zone_plan": firewalld_zone_plan}
+        return {"firewalld_zone_plan": firewalld_zone_plan, "networking_preflight": networking_preflight}

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_checks import preflight
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (
     PiholeListsError,
     wanted_state,
@@ -28,6 +29,13 @@ def pihole_lists_check(data):
     return {kind: len(entries) for kind, entries in wanted.items()}
 
 
+def pihole_preflight(data):
+    """Every problem with the pihole role's inputs and its local DNS records (see pihole_preflight.yml)."""
+    if not isinstance(data, Mapping):
+        raise AnsibleFilterError("pihole_preflight: expects a mapping of the role's inputs")
+    return preflight(dict(data))
+
+
 class FilterModule:
     def filters(self):
-        return {"pihole_lists_check": pihole_lists_check}
+        return {"pihole_lists_check": pihole_lists_check, "pihole_preflight": pihole_preflight}

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 import urllib.parse
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
+
 MARKER = "managed by homelab.ai_stack"
 DEFAULT_GROUP = "Default"
 KINDS = ("groups", "lists", "domains", "clients")
@@ -43,24 +45,27 @@ class PiholeListsError(ValueError):
 # inputs
 # --------------------------------------------------------------------------
 def _as_list(values, var_name):
-    if values is None or values == "":
-        return []
-    if isinstance(values, (str, bytes, dict)) or not isinstance(values, (list, tuple)):
-        raise PiholeListsError(f"{var_name}: must be a list, got {type(values).__name__}")
-    return list(values)
+    """A list input the collection's way (``_inputs.list_input``): a JSON list or comma-separated words from ``-e``."""
+    if isinstance(values, dict):
+        raise PiholeListsError(f"{var_name}: must be a list, got dict")
+    try:
+        return list_input(values)
+    except ValueError as exc:
+        raise PiholeListsError(f"{var_name}: must be a list: {exc}") from None
 
 
 def _bool(value, var_name, default=True):
+    """A boolean the collection's way (``_inputs.bool_word``); None is the default."""
     if value is None:
         return default
     if isinstance(value, bool):
         return value
-    word = str(value).strip().lower()
-    if word in ("true", "yes", "on", "1"):
-        return True
-    if word in ("false", "no", "off", "0"):
-        return False
-    raise PiholeListsError(f"{var_name}: {value!r} is not true or false")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = bool_word(value) if isinstance(value, str) else None
+    if word is None:
+        raise PiholeListsError(f"{var_name}: {value!r} is not true or false")
+    return word
 
 
 def _entry(item, var_name, key, allowed):

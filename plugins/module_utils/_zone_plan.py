@@ -265,6 +265,24 @@ def check_subnet_free(subnet, reserved, var_name):
                 raise ZonePlanError(f"{var_name}: {subnet.with_prefixlen} overlaps {other.with_prefixlen} ({label})")
 
 
+def flatten_port_map(ports):
+    """A list of port specs, or a mapping owner -> list (the stack's port map), as one list."""
+    if ports is None:
+        return []
+    if isinstance(ports, dict):
+        flat = []
+        for owner, specs in ports.items():
+            if specs is None:
+                continue
+            if isinstance(specs, (str, int, dict)):
+                specs = [specs]
+            if not isinstance(specs, (list, tuple)):
+                raise ZonePlanError(f"firewalld_zone_plan: ports of {owner!r} must be a list, got {specs!r}")
+            flat.extend(specs)
+        return flat
+    return ports
+
+
 def build_zone_plan(
     ports=None,
     sources=None,

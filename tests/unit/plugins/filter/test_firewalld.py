@@ -10,7 +10,10 @@ from ansible_collections.homelab.ai_stack.plugins.filter import firewalld as f
 
 
 def test_filter_is_registered():
-    assert f.FilterModule().filters() == {"firewalld_zone_plan": f.firewalld_zone_plan}
+    assert f.FilterModule().filters() == {
+        "firewalld_zone_plan": f.firewalld_zone_plan,
+        "networking_preflight": f.networking_preflight,
+    }
 
 
 @pytest.mark.parametrize(

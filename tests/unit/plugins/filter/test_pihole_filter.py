@@ -13,7 +13,10 @@ EMPTY = {"groups": [], "adlists": [], "domains": [], "clients": [], "allow": [],
 
 
 def test_filter_is_registered():
-    assert f.FilterModule().filters() == {"pihole_lists_check": f.pihole_lists_check}
+    assert f.FilterModule().filters() == {
+        "pihole_lists_check": f.pihole_lists_check,
+        "pihole_preflight": f.pihole_preflight,
+    }
 
 
 def test_counts_the_wanted_entries():

@@ -166,6 +166,31 @@ def test_strings_from_extra_vars_work():
     assert wanted["domains"][("a.example", "deny", "exact")]["groups"] == ["Default", "kids"]
 
 
+def test_json_and_comma_strings_from_extra_vars_are_lists():
+    # -e 'pihole_domains=[{...}]' arrives as a string: a JSON list of dicts,
+    # read as the collection reads every list input (_inputs.list_input).
+    wanted = pl.wanted_state(
+        groups='[{"name": "kids", "enabled": "Y"}]',
+        domains='[{"domain": "a.example", "type": "allow", "groups": ["kids"]}, {"domain": "b.example"}]',
+        adlists="http://x.example/l, https://y.example/l",
+        deny="c.example,d.example",
+    )
+    assert wanted["groups"]["kids"]["enabled"] is True
+    assert wanted["domains"][("a.example", "allow", "exact")]["groups"] == ["kids"]
+    assert ("b.example", "deny", "exact") in wanted["domains"]
+    assert {("c.example", "deny", "exact"), ("d.example", "deny", "exact")} <= set(wanted["domains"])
+    assert sorted(wanted["lists"]) == [("http://x.example/l", "block"), ("https://y.example/l", "block")]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("t", True), ("ON", True), (" yes ", True), (1, True), ("n", False), ("F", False), (0, False), ("", False)],
+)
+def test_enabled_reads_the_collections_boolean_words(word, expected):
+    wanted = pl.wanted_state(groups=[{"name": "kids", "enabled": word}])
+    assert wanted["groups"]["kids"]["enabled"] is expected
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -180,7 +205,10 @@ def test_strings_from_extra_vars_work():
         ({"deny": ["not a domain"]}, "pihole_denylist: 'not a domain' is not a domain name"),
         ({"groups": ["Default"]}, "pihole_groups: 'Default'"),
         ({"clients": [{"client": "a b"}]}, "pihole_clients: 'a b' is not a client"),
-        ({"adlists": "http://x.example/l"}, "pihole_adlists: must be a list"),
+        ({"adlists": {"address": "http://x.example/l"}}, "pihole_adlists: must be a list, got dict"),
+        ({"domains": '[{"domain": "a.example"'}, "pihole_domains: must be a list: "),
+        ({"domains": '{"domain": "a.example"}'}, "pihole_domains: must be a list: "),
+        ({"groups": [{"name": "kids", "enabled": "maybe"}]}, "(kids).enabled: 'maybe' is not true or false"),
         ({"domains": [{"domain": "a.example", "colour": "red"}]}, "unknown keys ['colour']"),
     ],
 )

@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The networking role's pre-flight: what its one read found, the zone plans and every input problem.
+
+Plain functions (stdlib plus _zone_plan), called by the ``networking_preflight``
+filter. ``preflight()`` turns the lines of the role's read command (``bin=``,
+``pkg=``, ``daemon_json=``, ``policy=``, ``network=``, ``ps=``, ``unit=``,
+``front_door=``) and the host's routes into the facts the tasks act on, plans
+the three zones (``_zone_plan.build_zone_plan``) and returns every problem at
+once, each naming the variable to edit.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import re
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
+    ZonePlanError,
+    build_zone_plan,
+    flatten_port_map,
+)
+
+BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+NETWORK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+LIST_PREFIXES = ("bin", "pkg", "ps", "unit")
+
+
+def _prefixed(lines, prefix):
+    return [line[len(prefix) + 1 :] for line in lines if line.startswith(prefix + "=")]
+
+
+def read_lines(lines):
+    """The facts in the read command's output lines."""
+    lines = list(lines or [])
+    kv = {}
+    for line in lines:
+        if "=" in line and not line.startswith(tuple(p + "=" for p in LIST_PREFIXES)):
+            key, value = line.split("=", 1)
+            kv[key] = value
+    daemon = {}
+    if kv.get("daemon_json"):
+        try:
+            daemon = json.loads(base64.b64decode(kv["daemon_json"]).decode("utf-8"))
+        except ValueError:
+            daemon = {}
+    binaries = _prefixed(lines, "bin")
+    return {
+        "docker_installed": "dockerd" in binaries,
+        "firewalld_installed": "firewalld" in binaries,
+        "installed_packages": [p.split()[-1] for p in _prefixed(lines, "pkg") if p.startswith("ii ") and p.split()],
+        "daemon": daemon if isinstance(daemon, dict) else {},
+        "policy_current": kv.get("policy", "unknown") == "current",
+        "network": kv.get("network", "").split("|"),
+        "published": _prefixed(lines, "ps"),
+        "units": dict(u.split("=", 1) if "=" in u else (u, "") for u in _prefixed(lines, "unit")),
+        "front_door_loaded": kv.get("front_door", "") == "loaded",
+    }
+
+
+def reserved_networks(routes, bridge, pools, daemon_json):
+    """The networks the Docker subnet must not overlap: routes (not the stack's bridge) and daemon pools."""
+    reserved = {}
+    for route in routes or []:
+        dst = route.get("dst")
+        if dst == "default" or route.get("dev") == bridge:
+            continue
+        reserved[f"the route to {dst} on {route.get('dev')}"] = str(dst).split(",")
+    reserved[f"Docker's default-address-pools in {daemon_json}"] = pools
+    return reserved
+
+
+def _is_ipv4(value):
+    try:
+        ipaddress.IPv4Address(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
+def _other_errors(data, zone_plan, lan_plan, docker_installed):
+    zone, public = data["zone"]["name"], data["public"]["name"]
+    manage_public = data["public"]["manage"]
+    lan_zone, docker_zone = data["lan"]["name"], data["docker_zone"]
+    bridge, network = data["docker_bridge"], data["docker_network"]
+    lan_address, bind = data.get("lan_address") or "", data.get("bind_address")
+    errors = []
+    if manage_public and public == zone:
+        errors.append(f"networking_public_zone: must differ from networking_zone ({zone})")
+    if lan_zone in (zone, public, docker_zone):
+        errors.append(f"networking_lan_zone: {lan_zone} must differ from the stack's, the public and Docker's zone")
+    if zone_plan and lan_plan:
+        shared = [s for s in lan_plan["sources"] if s in zone_plan["sources"]]
+        if shared:
+            errors.append(
+                f"networking_lan_sources (ai_stack_lan_sources): {shared} are also sources of the stack's zone "
+                "(a source can be in one zone only)"
+            )
+    if (
+        lan_plan is not None
+        and lan_address
+        and (not _is_ipv4(lan_address) or not lan_plan["sources"] or lan_address == bind)
+    ):
+        errors.append(
+            f"networking_lan_address (ai_stack_lan_address): '{lan_address}' must be an IPv4 address of the host on "
+            "the LAN, other than the bind address, with networking_lan_sources set"
+        )
+    if docker_zone in (zone, public):
+        errors.append(
+            f"networking_docker_zone: {docker_zone} must differ from networking_zone and networking_public_zone"
+        )
+    if not BRIDGE_RE.match(str(bridge)):
+        errors.append(f"networking_docker_bridge: {bridge} is not an interface name of at most 15 characters")
+    if not NETWORK_RE.match(str(network)):
+        errors.append(
+            f"networking_docker_network (ai_stack_docker_network): {network} is not a valid Docker network name"
+        )
+    if (data.get("front_door") or data.get("start_published")) and not _is_ipv4(bind):
+        errors.append(f"networking_bind_address (ai_stack_bind_address): {json.dumps(bind)} is not an IPv4 address")
+    if not (docker_installed or data.get("check_mode")):
+        errors.append("networking role: Docker is not installed (run homelab.ai_stack.docker first)")
+    return errors
+
+
+def _plan(errors, ports=None, **kwargs):
+    try:
+        return build_zone_plan(ports=flatten_port_map(ports), **kwargs)
+    except ZonePlanError as exc:
+        errors.append(str(exc))
+        return None
+
+
+def preflight(data):
+    """Facts, plans and errors of the networking role (see the networking_preflight filter's documentation).
+
+    ``data``: ``lines`` (the read's stdout lines), ``routes`` (host_facts' routes),
+    ``packages`` (the packages of this OS family), ``debian`` (bool), ``daemon_json``,
+    ``zone`` / ``public`` / ``lan`` (build_zone_plan arguments; ``public.manage``),
+    ``docker_subnet``, ``docker_bridge``, ``docker_network``, ``docker_zone``,
+    ``lan_address``, ``bind_address``, ``front_door``, ``start_published``, ``check_mode``.
+    """
+    facts = read_lines(data.get("lines"))
+    bridge, subnet = data.get("docker_bridge"), data.get("docker_subnet")
+    network = facts.pop("network")
+    facts["network_current"] = (
+        len(network) == 3 and network[0] == "bridge" and network[1].split() == [subnet] and network[2] == bridge
+    )
+    packages = list(data.get("packages") or [])
+    installed = facts["installed_packages"]
+    facts["missing"] = [p for p in packages if p not in installed] if data.get("debian") else packages
+    pools = [p.get("base") for p in facts["daemon"].get("default-address-pools") or [] if isinstance(p, dict)]
+    facts["reserved"] = reserved_networks(data.get("routes"), bridge, pools, data.get("daemon_json"))
+    errors = []
+    zone_plan = _plan(errors, reserved=facts["reserved"], **data["zone"])
+    public = dict(data["public"])
+    manage_public = public.pop("manage")
+    public_plan = _plan(errors, **public) if manage_public else {}
+    lan_plan = _plan(errors, **data["lan"])
+    errors += _other_errors(data, zone_plan, lan_plan, facts["docker_installed"])
+    facts.update(zone_plan=zone_plan or {}, public_plan=public_plan or {}, lan_plan=lan_plan or {}, errors=errors)
+    return facts

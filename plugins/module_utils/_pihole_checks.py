@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pihole role's pre-flight checks, all at once, and the local DNS records it hands FTL.
+
+Plain functions (stdlib plus the collection's own module_utils), called by the
+``pihole_preflight`` filter. ``preflight()`` returns every problem (each naming the
+variable to edit) so that the role reports them in one failure before anything changes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (
+    PiholeListsError,
+    wanted_state,
+)
+from ansible_collections.homelab.ai_stack.plugins.module_utils._webui import pihole_records
+from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import ZonePlanError, build_zone_plan
+
+DOMAIN_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$")
+FTLCONF_KEY_RE = re.compile(r"^[A-Za-z0-9_]+$")
+LAN_NAMES = {"sources": "pihole_lan_sources (ai_stack_lan_sources)", "allow_public": "ai_stack_allow_public_sources"}
+LIST_KEYS = ("groups", "adlists", "domains", "clients", "allow", "deny")
+
+
+def is_ip(value, version=None):
+    """True for an IP address (no prefix), as the ansible.utils ip_address/ipv4_address tests read it."""
+    if not isinstance(value, str):
+        return False
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return version is None or address.version == version
+
+
+def is_domain(value):
+    return isinstance(value, str) and bool(DOMAIN_RE.match(value.lower()))
+
+
+def _record_errors(dns_records, cname_records):
+    errors = []
+    for item in dns_records:
+        entry = item if isinstance(item, dict) else {}
+        if not (is_ip(entry.get("ip", "")) and is_domain(entry.get("name", ""))):
+            errors.append(f"pihole_dns_records entry {item}: needs name (a DNS name) and ip (an IP address).")
+    for item in cname_records:
+        entry = item if isinstance(item, dict) else {}
+        if not (is_domain(entry.get("name", "")) and is_domain(entry.get("target", ""))):
+            errors.append(f"pihole_cname_records entry {item}: needs name and target (DNS names).")
+    return errors
+
+
+def _lan_errors(lan_address, lan_sources, allow_public, bind_address, host_addresses):
+    if not isinstance(lan_address, str):
+        return [f"pihole_lan_address {lan_address!r} must be a string: empty or a LAN IPv4 address of this host."]
+    if not lan_address:
+        return []
+    try:
+        sources = build_zone_plan(
+            ports=["53/tcp", "53/udp"],
+            sources=lan_sources,
+            name="ai-stack-lan",
+            allow_public=allow_public,
+            var_names=LAN_NAMES,
+        )["sources"]
+    except ZonePlanError as exc:
+        return [str(exc)]
+    if (
+        not is_ip(lan_address, 4)
+        or lan_address in ("0.0.0.0", bind_address)
+        or not sources
+        or (host_addresses and lan_address not in host_addresses)
+    ):
+        return [
+            f"pihole_lan_address '{lan_address}' must be empty or a LAN IPv4 address of this host (not 0.0.0.0 or "
+            f"ai_stack_bind_address; it has {', '.join(host_addresses)}); when set, pihole_lan_sources "
+            f"(ai_stack_lan_sources) must list the LAN (now {sources})."
+        ]
+    return []
+
+
+def preflight(data):
+    """Every problem with the pihole role's inputs, and the local records.
+
+    ``data`` keys: admin_password, bind_address, nginx_host, vhosts (the nginx
+    role's vhosts, each with ``fqdn``), records_address, dns_records,
+    cname_records, upstreams, ftlconf, lists (the pihole_lists_check mapping),
+    lan_address, lan_sources, allow_public, host_addresses. Returns
+    ``{"errors": [...], "records": {"hosts": [...], "cnames": [...]}}``; the
+    records are empty lists when there are errors.
+    """
+    errors = []
+    password = data.get("admin_password")
+    if not isinstance(password, str) or len(password) < 8:
+        errors.append("pihole_admin_password must be set (in the vault) and have 8 or more characters.")
+    bind = data.get("bind_address") or ""
+    if not is_ip(bind) or bind in ("0.0.0.0", "::"):
+        errors.append(
+            f"ai_stack_bind_address '{bind}' must be the host's (Tailscale) IP address; "
+            "set it or ai_stack_tailscale_interface."
+        )
+    nginx_host = data.get("nginx_host") or ""
+    vhosts = (data.get("vhosts") or []) if nginx_host else []
+    address = (data.get("records_address") or "") if nginx_host else ""
+    if vhosts and not is_ip(address):
+        names = [v.get("fqdn") if isinstance(v, dict) else v for v in vhosts]
+        errors.append(
+            f"The vhost names {names} need an address: the nginx host '{nginx_host}' has no ai_stack_bind_address "
+            "in this play; set pihole_local_records_address or apply a role of the stack to that host in the "
+            "same run."
+        )
+    dns_records = data.get("dns_records") or []
+    cname_records = data.get("cname_records") or []
+    errors += _record_errors(dns_records, cname_records)
+    upstreams = data.get("upstreams") or []
+    ftlconf = data.get("ftlconf") or {}
+    if (
+        not upstreams
+        or not all(isinstance(u, str) and is_ip(re.sub(r"#[0-9]+$", "", u)) for u in upstreams)
+        or not isinstance(ftlconf, dict)
+        or not all(FTLCONF_KEY_RE.match(str(k)) for k in ftlconf)
+    ):
+        errors.append(
+            "pihole_upstreams must be IP addresses (optionally IP#port), pihole_ftlconf keys like dns_dnssec."
+        )
+    lists = data.get("lists") or {}
+    try:
+        wanted_state(**{k: lists.get(k) for k in LIST_KEYS})
+    except PiholeListsError as exc:
+        errors.append(str(exc))
+    errors += _lan_errors(
+        data.get("lan_address", ""),
+        data.get("lan_sources"),
+        data.get("allow_public", False),
+        bind,
+        list(data.get("host_addresses") or []),
+    )
+    records = {"hosts": [], "cnames": []}
+    if not errors:
+        records = pihole_records([v["fqdn"] for v in vhosts], address, dns_records, cname_records)
+    return {"errors": errors, "records": records}

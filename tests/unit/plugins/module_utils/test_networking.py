@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import base64
+import copy
+import json
+
+import pytest
+
+from ansible_collections.homelab.ai_stack.plugins.filter import firewalld as f
+from ansible_collections.homelab.ai_stack.plugins.module_utils._networking import preflight, read_lines
+
+DAEMON = {"default-address-pools": [{"base": "10.200.0.0/16", "size": 24}], "live-restore": True}
+# The read of tasks/preflight.yml on the networking scenario's converged Debian 13 host.
+LINES = [
+    "bin=dockerd",
+    "bin=firewalld",
+    "pkg=ii  firewalld",
+    "pkg=ii  python3-requests",
+    "pkg=un  nftables",
+    "daemon_json=" + base64.b64encode(json.dumps(DAEMON).encode()).decode(),
+    "policy=current",
+    "network=bridge|172.30.0.0/24 |br-self-hosted",
+    "ps=probe|100.100.1.1:80->8080/tcp",
+    "ps=leaky|0.0.0.0:9000->9000/tcp",
+    "unit=ai-stack-front-door=enabled",
+    "unit=ai-stack-start-published=enabled",
+    "front_door=loaded",
+]
+ROUTES = [
+    {"dst": "default", "dev": "eth0"},
+    {"dst": "172.17.0.0/16", "dev": "docker0"},
+    {"dst": "172.30.0.0/24", "dev": "br-self-hosted"},
+    {"dst": "192.168.50.0/24", "dev": "lan-a"},
+]
+DATA = {
+    "lines": LINES,
+    "routes": ROUTES,
+    "debian": True,
+    "packages": ["firewalld", "python3-requests", "nftables"],
+    "daemon_json": "/etc/docker/daemon.json",
+    "zone": {
+        "ports": {"stack": ["80/tcp", "443/tcp", "53/tcp", "53/udp"], "extra": []},
+        "sources": ["100.64.0.0/10"],
+        "docker_subnet": "172.30.0.0/24",
+        "interfaces": ["tailscale0"],
+        "services": [],
+        "name": "self-hosted",
+        "allow_public": False,
+        "var_names": {"docker_subnet": "networking_docker_subnet (ai_stack_docker_subnet)"},
+    },
+    "public": {"manage": True, "ports": [], "services": ["ssh"], "name": "public", "var_names": {}},
+    "lan": {
+        "ports": {"dns": ["53/tcp", "53/udp"], "public": []},
+        "sources": [],
+        "services": ["ssh"],
+        "name": "ai-stack-lan",
+        "allow_public": False,
+        "var_names": {"sources": "networking_lan_sources (ai_stack_lan_sources)"},
+    },
+    "docker_subnet": "172.30.0.0/24",
+    "docker_bridge": "br-self-hosted",
+    "docker_network": "self-hosted",
+    "docker_zone": "docker",
+    "lan_address": "",
+    "bind_address": "100.100.1.1",
+    "front_door": True,
+    "start_published": True,
+    "check_mode": False,
+}
+
+
+def data(**changes):
+    result = copy.deepcopy(DATA)
+    for key, value in changes.items():
+        if isinstance(value, dict) and key in ("zone", "public", "lan"):
+            result[key].update(value)
+        else:
+            result[key] = value
+    return result
+
+
+def test_the_read_of_a_converged_host():
+    facts = preflight(data())
+    assert facts["errors"] == []
+    assert facts["docker_installed"] and facts["firewalld_installed"]
+    assert facts["installed_packages"] == ["firewalld", "python3-requests"]
+    assert facts["missing"] == ["nftables"]
+    assert facts["daemon"] == DAEMON
+    assert facts["policy_current"] and facts["network_current"] and facts["front_door_loaded"]
+    assert facts["published"] == ["probe|100.100.1.1:80->8080/tcp", "leaky|0.0.0.0:9000->9000/tcp"]
+    assert facts["units"] == {"ai-stack-front-door": "enabled", "ai-stack-start-published": "enabled"}
+    assert facts["reserved"] == {
+        "the route to 172.17.0.0/16 on docker0": ["172.17.0.0/16"],
+        "the route to 192.168.50.0/24 on lan-a": ["192.168.50.0/24"],
+        "Docker's default-address-pools in /etc/docker/daemon.json": ["10.200.0.0/16"],
+    }
+    assert facts["zone_plan"]["sources"] == ["100.64.0.0/10", "172.30.0.0/24"]
+    assert facts["zone_plan"]["ports"] == ["53/tcp", "53/udp", "80/tcp", "443/tcp"]
+    assert facts["public_plan"] == {"name": "public", "sources": [], "ports": [], "interfaces": [], "services": ["ssh"]}
+    assert facts["lan_plan"]["sources"] == []
+
+
+def test_a_fresh_host():
+    facts = preflight(data(lines=["daemon_json=", "policy=unknown", "unit=ai-stack-front-door=", "unit=x=not-found"]))
+    assert not facts["docker_installed"] and not facts["network_current"] and not facts["policy_current"]
+    assert facts["missing"] == DATA["packages"]
+    assert facts["daemon"] == {}
+    assert facts["units"] == {"ai-stack-front-door": "", "x": "not-found"}
+    assert facts["errors"] == ["networking role: Docker is not installed (run homelab.ai_stack.docker first)"]
+    assert preflight(data(lines=[], check_mode=True))["errors"] == []
+
+
+def test_other_os_families_install_their_whole_list():
+    assert preflight(data(debian=False))["missing"] == DATA["packages"]
+
+
+@pytest.mark.parametrize(
+    "network",
+    ["bridge|172.31.0.0/24 |br-self-hosted", "bridge|172.30.0.0/24 |br-other", "macvlan|172.30.0.0/24 |br-self-hosted"],
+)
+def test_a_network_made_otherwise_is_not_current(network):
+    lines = [line for line in LINES if not line.startswith("network=")] + ["network=" + network]
+    assert preflight(data(lines=lines))["network_current"] is False
+
+
+def test_the_public_zone_is_not_planned_when_not_managed():
+    assert preflight(data(public={"manage": False, "name": "self-hosted"}))["public_plan"] == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"zone": {"docker_subnet": "192.168.50.0/26"}}, "networking_docker_subnet (ai_stack_docker_subnet): "),
+        ({"zone": {"docker_subnet": "10.200.3.0/24"}}, "default-address-pools in /etc/docker/daemon.json"),
+        ({"lan": {"sources": ["8.8.8.0/24"]}}, "networking_lan_sources (ai_stack_lan_sources)"),
+        ({"public": {"name": "self-hosted"}}, "networking_public_zone: must differ from networking_zone (self-hosted)"),
+        ({"lan": {"name": "docker"}}, "networking_lan_zone: docker must differ"),
+        ({"lan": {"sources": ["100.64.0.0/10"]}}, "are also sources of the stack's zone"),
+        ({"lan_address": "192.168.77.1"}, "networking_lan_address (ai_stack_lan_address): '192.168.77.1'"),
+        ({"lan_address": "100.100.1.1", "lan": {"sources": ["192.168.77.0/24"]}}, "other than the bind address"),
+        ({"docker_zone": "public"}, "networking_docker_zone: public must differ"),
+        (
+            {"docker_bridge": "br-a-very-long-name", "routes": []},
+            "networking_docker_bridge: br-a-very-long-name is not",
+        ),
+        ({"docker_network": "-bad"}, "networking_docker_network (ai_stack_docker_network): -bad is not"),
+        ({"bind_address": ""}, 'networking_bind_address (ai_stack_bind_address): "" is not an IPv4 address'),
+    ],
+)
+def test_each_problem_names_its_variable(changes, message):
+    errors = preflight(data(**changes))["errors"]
+    assert len(errors) == 1, errors
+    assert message in errors[0]
+
+
+def test_the_bind_address_matters_only_for_the_front_door_and_the_recovery():
+    assert preflight(data(bind_address="", front_door=False, start_published=False))["errors"] == []
+
+
+def test_every_problem_is_reported_at_once():
+    errors = preflight(data(docker_zone="public", docker_network="-bad", bind_address="::1", lines=[]))["errors"]
+    assert len(errors) == 4
+
+
+def test_read_lines_ignores_a_broken_daemon_json():
+    assert read_lines(["daemon_json=bm90IGpzb24="])["daemon"] == {}
+
+
+def test_the_filter_flattens_port_maps_and_names_bad_ones():
+    assert f.networking_preflight(data())["errors"] == []
+    errors = f.networking_preflight(data(zone={"ports": {"stack": 80.5}}))["errors"]
+    assert errors == ["firewalld_zone_plan: ports of 'stack' must be a list, got 80.5"]
+    with pytest.raises(f.AnsibleFilterError, match="expects a mapping"):
+        f.networking_preflight([])
