@@ -19,7 +19,7 @@ def _inputs(inputs, name):
     return _plain(inputs)
 
 
-def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show_results=None, tags=None):
+def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show_results=None, tags=None, probe=None):
     """Errors, GPU mode, VRAM plan and the settings of the ollama role."""
     return _ai_services.ollama_settings(
         _inputs(inputs, "ollama_settings"),
@@ -28,16 +28,18 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
         host_memory_mib=_ai_services.host_mib(host_memory_mib),
         show_results=_plain(show_results or []),
         tags=_plain(tags or {}),
+        probe=_plain(probe) if probe is not None else None,
     )
 
 
-def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
+def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, probe=None):
     """Errors, GPU mode, VRAM plan and the launch flags of the comfyui role."""
     return _ai_services.comfyui_settings(
         _inputs(inputs, "comfyui_settings"),
         gpus=_plain(gpus or []),
         toolkit=_ai_services.as_bool(toolkit or False, "toolkit"),
         host_memory_mib=_ai_services.host_mib(host_memory_mib),
+        probe=_plain(probe) if probe is not None else None,
     )
 
 

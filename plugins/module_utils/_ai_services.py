@@ -17,6 +17,7 @@ import ipaddress
 import json
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._ai_probe import missing_models
 from ansible_collections.homelab.ai_stack.plugins.module_utils._gpu import hsa_override_env
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
 from ansible_collections.homelab.ai_stack.plugins.module_utils._limits import LimitsError, memory_limit
@@ -292,7 +293,21 @@ def _ollama_models(models, errors):
     return out
 
 
-def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show_results=None, tags=None):
+def probe_room_error(name, path, probe, sizes=None):
+    """The error of a models path by the role's probe (module ai_host_probe), or ''.
+
+    ``sizes``: catalog sizes of the planned models; those not pulled yet
+    (by the probe's ``ollama_library``) must fit in the free space.
+    """
+    probe = probe if isinstance(probe, dict) else {}
+    if probe.get("models_dir") != path:
+        return f"{name}: {path} could not be checked (the probe read {probe.get('models_dir')!r})"
+    sizes = sizes or {}
+    missing = missing_models(list(sizes), probe.get("ollama_library") or [])
+    return models_room_error(name, path, probe.get("models_fs"), sum(int(sizes[m] or 0) for m in missing), missing)
+
+
+def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show_results=None, tags=None, probe=None):
     """Everything the ollama role decides before it changes anything.
 
     ``inputs``: the role's variables by name (plus ``ai_stack_*`` settings it
@@ -466,6 +481,9 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
             "native_archives": archives,
         }
     )
+    if probe is not None and not errors:
+        room = probe_room_error("ollama_models_path", models_dir, probe, out["catalog_sizes"])
+        errors += [room] if room else []
     return out
 
 
@@ -547,7 +565,7 @@ def model_downloads(models, errors):
     return out
 
 
-def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
+def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, probe=None):
     """Everything the comfyui role decides before it changes anything.
 
     ``inputs``: the role's variables by name, the ``ai_stack_*`` settings it
@@ -557,6 +575,11 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
     reach the same VRAM plan.
     """
     errors, notices = [], []
+    if as_bool(inputs.get("comfyui_vram_pipeline_renamed") or False, "comfyui_vram_pipeline_renamed"):
+        errors.append(
+            "comfyui_vram_pipeline is now the stack-wide ai_stack_vram_comfyui_pipeline (the ollama role "
+            "plans with it too): rename it in the inventory."
+        )
     values = _convert(inputs, COMFYUI_INPUTS, errors)
     storage_root = str(inputs.get("ai_stack_storage_root") or "")
     models_path = str(inputs.get("comfyui_models_path") or "")
@@ -642,6 +665,10 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None):
             "memory": memory,
         }
     )
+    # comfyui_models carry no sizes: no free-space sum (a download fails with ENOSPC instead).
+    if probe is not None and not errors:
+        room = probe_room_error("comfyui_models_path", models_dir, probe)
+        errors += [room] if room else []
     return out
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_services as s
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu as g
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import plan
@@ -76,9 +77,9 @@ OLLAMA_DEFAULTS = {
 }
 
 
-def ollama(gpus=None, toolkit=True, memory=24000, **changes):
+def ollama(gpus=None, toolkit=True, memory=24000, probe=None, **changes):
     return s.ollama_settings(
-        dict(OLLAMA_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory
+        dict(OLLAMA_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory, probe=probe
     )
 
 
@@ -308,9 +309,9 @@ def test_comfyui_models_progress_interval_from_the_command_line(given, value, er
         assert out["errors"] == [] and out["models_progress_interval"] == value
 
 
-def comfyui(gpus=None, toolkit=True, memory=24000, **changes):
+def comfyui(gpus=None, toolkit=True, memory=24000, probe=None, **changes):
     return s.comfyui_settings(
-        dict(COMFYUI_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory
+        dict(COMFYUI_DEFAULTS, **changes), gpus if gpus is not None else nvidia(RTX3060), toolkit, memory, probe=probe
     )
 
 
@@ -403,3 +404,44 @@ def test_node_records_name_the_requirements_and_the_image():
     assert len(records) == 1 and records[0].startswith("a-" + "0" * 64 + "-")
     assert s.record_node(records[0]) == "a"
     assert s.node_records(results, "img:2") != records
+
+
+def test_probe_result_is_what_the_settings_filters_check(tmp_path):
+    models = tmp_path / "ai" / "ollama" / "models"
+    probe, _ = _ai_probe.probe(str(models), ollama_library_wanted=True)
+    # Room enough on the test's file system for two small models (a few GB) is not certain:
+    # a huge free space is given explicitly to isolate the check.
+    roomy = dict(probe, models_fs=f"ok {tmp_path} {10**15}")
+    assert ollama(ai_stack_storage_root=str(tmp_path), probe=roomy)["errors"] == []
+    tight = dict(probe, models_fs=f"ok {tmp_path} 1000")
+    errors = ollama(ai_stack_storage_root=str(tmp_path), probe=tight)["errors"]
+    assert len(errors) == 1 and errors[0].startswith(f"ollama_models_path: {models} has 0.0 GB free")
+    assert "llama3.2:3b, qwen2.5:0.5b" in errors[0]
+    # Pulled models need no room.
+    for name in ("llama3.2/3b", "qwen2.5/0.5b"):
+        (models / _ai_probe.OLLAMA_LIBRARY / name).parent.mkdir(parents=True, exist_ok=True)
+        (models / _ai_probe.OLLAMA_LIBRARY / name).write_text("{}")
+    probe, _ = _ai_probe.probe(str(models), ollama_library_wanted=True)
+    assert (
+        ollama(ai_stack_storage_root=str(tmp_path), probe=dict(probe, models_fs=f"ok {tmp_path} 1000"))["errors"] == []
+    )
+    # A probe of another path is never taken as this one's.
+    errors = ollama(ai_stack_storage_root="/srv/other", probe=roomy)["errors"]
+    assert errors == [
+        f"ollama_models_path: /srv/other/ai/ollama/models could not be checked (the probe read {str(models)!r})"
+    ]
+    (tmp_path / "file").write_text("x")
+    c_probe, _ = _ai_probe.probe(str(tmp_path / "file" / "models"))
+    errors = comfyui(comfyui_models_path=str(tmp_path / "file" / "models"), probe=c_probe)["errors"]
+    assert errors == [
+        f"comfyui_models_path: {tmp_path / 'file' / 'models'} cannot be created: {tmp_path / 'file'} is not a directory"
+    ]
+    c_probe, _ = _ai_probe.probe(str(tmp_path / "ai" / "comfyui" / "models"))
+    assert comfyui(ai_stack_storage_root=str(tmp_path), probe=c_probe)["errors"] == []
+
+
+def test_the_renamed_pipeline_is_an_error_naming_both_variables():
+    errors = comfyui(comfyui_vram_pipeline_renamed="true", comfyui_port="x")["errors"]
+    assert errors[0].startswith("comfyui_vram_pipeline is now the stack-wide ai_stack_vram_comfyui_pipeline")
+    assert len(errors) == 2
+    assert comfyui(comfyui_vram_pipeline_renamed=False)["errors"] == []

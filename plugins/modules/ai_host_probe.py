@@ -1,0 +1,108 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) homelab.ai_stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ai_host_probe
+short_description: Read what the pre-flight of the ollama and comfyui roles needs from the host, in one run
+version_added: 0.2.0
+description:
+  - Reads the host's memory (C(/proc/meminfo)), whether a models path can be created and its free space, the
+    models an Ollama models directory holds and JSON records of other roles, for the C(ollama_settings) and
+    C(comfyui_settings) filters.
+  - Never changes the host; a record that is missing reads as V(null).
+author:
+  - homelab.ai_stack contributors (!UNKNOWN)
+options:
+  models_dir:
+    description:
+      - The models path to check. A path that is not absolute is not probed (RV(models_fs) is empty; the
+        settings filter reports the variable).
+    type: str
+    required: true
+  ollama_library:
+    description: List the models pulled into O(models_dir) (Ollama's C(manifests/registry.ollama.ai/library)).
+    type: bool
+    default: false
+  records:
+    description: JSON files to read (another role's records on the host).
+    type: list
+    elements: path
+    default: []
+extends_documentation_fragment:
+  - homelab.ai_stack.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - The logic lives in C(plugins/module_utils/_ai_probe.py) and is unit-tested.
+"""
+
+EXAMPLES = r"""
+- name: Read the host's memory, the models path and Ollama's VRAM record
+  homelab.ai_stack.ai_host_probe:
+    models_dir: /srv/cold-storage/ai/comfyui/models
+    records: [/var/lib/ai-stack/vram/ollama.json]
+  register: __comfyui_probe
+"""
+
+RETURN = r"""
+memtotal_mib:
+  description: The host's memory in MiB (MemTotal), V(null) when unreadable.
+  returned: always
+  type: int
+  sample: 23948
+models_dir:
+  description: O(models_dir) as given.
+  returned: always
+  type: str
+models_fs:
+  description:
+    - V(ok), V(notdir) or V(readonly), the nearest existing directory of O(models_dir) and its free bytes, space
+      separated; empty when O(models_dir) is not absolute.
+  returned: always
+  type: str
+  sample: ok /srv/cold-storage 52743213056
+ollama_library:
+  description: The C(name) and C(name/tag) entries of the pulled models, when O(ollama_library) is set.
+  returned: always
+  type: list
+  elements: str
+  sample: [llama3.2, llama3.2/3b]
+records:
+  description: Each of O(records) with its JSON content, V(null) when it is missing or not JSON (with a warning).
+  returned: always
+  type: dict
+  sample: {/var/lib/ai-stack/vram/ollama.json: {models: [{name: llama3.2:3b}]}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe  # noqa: E402
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "models_dir": {"type": "str", "required": True},
+            "ollama_library": {"type": "bool", "default": False},
+            "records": {"type": "list", "elements": "path", "default": []},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    result, warnings = _ai_probe.probe(params["models_dir"], params["ollama_library"], params["records"])
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
