@@ -14,8 +14,6 @@ export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg"
 bash tests/collection_link.sh
 name=${AI_STACK_DEMO_HOST:-ai-stack-demo}
 export AI_STACK_DEMO_HOST=$name
-# The inventory names the host ai-stack-demo; this is the container to reach.
-hostvar=(-e "ansible_host=$name")
 inv=inventories/demo/hosts.yml
 image=localhost/ai-stack-test:debian13-docker
 
@@ -30,13 +28,13 @@ host() {
   elif [ "$(docker container inspect -f '{{.State.Running}}' "$name")" != true ]; then
     docker start "$name" >/dev/null
   fi
-  ansible-playbook -i "$inv" "${hostvar[@]}" molecule/shared/prepare.yml
+  ansible-playbook -i "$inv" molecule/shared/prepare.yml
 }
 
 up() {
   host
-  ansible-playbook -i "$inv" "${hostvar[@]}" site.yml "$@"
-  ansible-playbook -i "$inv" "${hostvar[@]}" playbooks/verify.yml
+  ansible-playbook -i "$inv" site.yml "$@"
+  ansible-playbook -i "$inv" playbooks/verify.yml
   cat <<MSG
 
 The demo stack runs in the container '$name'. From the stand-in tailnet client:

@@ -10,14 +10,12 @@ cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg"
 name=${AI_STACK_DEMO_HOST:-ai-stack-demo}
 export AI_STACK_DEMO_HOST=$name
-# The inventory names the host ai-stack-demo; this is the container to reach.
-hostvar=(-e "ansible_host=$name")
 inv=inventories/demo/hosts.yml
 root=/srv/cold-storage
 in_host() { docker exec "$name" bash -c "$1"; }
 
 t0=$SECONDS
-ansible-playbook -i "$inv" "${hostvar[@]}" playbooks/backup.yml
+ansible-playbook -i "$inv" playbooks/backup.yml
 t_backup=$((SECONDS - t0))
 
 # The backed-up copies, as restic gives them back (before anything is deleted).
@@ -28,7 +26,7 @@ in_host "rm -rf $root/ai/open-webui $root/services/pihole"
 echo "deleted $root/ai/open-webui and $root/services/pihole"
 
 t0=$SECONDS
-ansible-playbook -i "$inv" "${hostvar[@]}" playbooks/restore.yml
+ansible-playbook -i "$inv" playbooks/restore.yml
 t_restore=$((SECONDS - t0))
 
 # Every backed-up file against the file now on disk. The restore itself

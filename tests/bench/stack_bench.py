@@ -41,8 +41,7 @@ def quiet_config(path: Path) -> Path:
 
 
 def run_playbook(label: str, env: dict, *extra: str) -> dict:
-    host = env["AI_STACK_DEMO_HOST"]
-    cmd = ["ansible-playbook", "-i", str(INVENTORY), "-e", f"ansible_host={host}", str(ROOT / "site.yml"), *extra]
+    cmd = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / "site.yml"), *extra]
     run_env = dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, check=False)
