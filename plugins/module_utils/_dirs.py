@@ -24,6 +24,21 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 _MODE = re.compile(r"^0?[0-7]{3}$")
 
 
+# The argument spec of a list of directories, shared by the modules that take one
+# (directories: paths; compose_project: directories.paths).
+PATHS_SPEC = {
+    "type": "list",
+    "elements": "dict",
+    "default": [],
+    "options": {
+        "path": {"type": "str", "required": True},
+        "owner": {"type": "str", "default": "root"},
+        "group": {"type": "str", "default": "root"},
+        "mode": {"type": "str", "default": "0755"},
+    },
+}
+
+
 class DirsError(ValueError):
     """An input the module must refuse before it touches the host."""
 

@@ -224,7 +224,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._compose import (
     write_atomic,
     write_record,
 )
-from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import ensure  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import PATHS_SPEC, ensure  # noqa: E402
 
 FILES = ("compose.yml", "secrets.env")
 SECRET = ("secrets.env",)
@@ -495,17 +495,7 @@ def main():
                 "type": "dict",
                 "options": {
                     "root": {"type": "path", "required": True},
-                    "paths": {
-                        "type": "list",
-                        "elements": "dict",
-                        "default": [],
-                        "options": {
-                            "path": {"type": "str", "required": True},
-                            "owner": {"type": "str", "default": "root"},
-                            "group": {"type": "str", "default": "root"},
-                            "mode": {"type": "str", "default": "0755"},
-                        },
-                    },
+                    "paths": PATHS_SPEC,
                 },
             },
         },

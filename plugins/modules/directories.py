@@ -142,7 +142,7 @@ root:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import ensure, read_texts, survey  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import PATHS_SPEC, ensure, read_texts, survey  # noqa: E402
 
 
 def run_module(module):
@@ -158,17 +158,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "root": {"type": "path", "required": True},
-            "paths": {
-                "type": "list",
-                "elements": "dict",
-                "default": [],
-                "options": {
-                    "path": {"type": "str", "required": True},
-                    "owner": {"type": "str", "default": "root"},
-                    "group": {"type": "str", "default": "root"},
-                    "mode": {"type": "str", "default": "0755"},
-                },
-            },
+            "paths": PATHS_SPEC,
             "checksums": {"type": "list", "elements": "str", "default": []},
             "read": {"type": "list", "elements": "str", "default": []},
         },
