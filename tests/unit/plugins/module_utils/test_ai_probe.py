@@ -21,7 +21,7 @@ MEMINFO = Path(__file__).resolve().parent / "fixtures" / "ai_probe" / "meminfo_d
 def pulled(models_dir, *names):
     """Manifests as Ollama writes them: manifests/registry.ollama.ai/library/<name>/<tag>."""
     for name in names:
-        model, _, tag = name.partition(":")
+        model, _sep, tag = name.partition(":")
         path = models_dir / p.OLLAMA_LIBRARY / model / (tag or "latest")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{}")

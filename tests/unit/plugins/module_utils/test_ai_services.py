@@ -408,7 +408,7 @@ def test_node_records_name_the_requirements_and_the_image():
 
 def test_probe_result_is_what_the_settings_filters_check(tmp_path):
     models = tmp_path / "ai" / "ollama" / "models"
-    probe, _ = _ai_probe.probe(str(models), ollama_library_wanted=True)
+    probe, _warnings = _ai_probe.probe(str(models), ollama_library_wanted=True)
     # Room enough on the test's file system for two small models (a few GB) is not certain:
     # a huge free space is given explicitly to isolate the check.
     roomy = dict(probe, models_fs=f"ok {tmp_path} {10**15}")
@@ -421,7 +421,7 @@ def test_probe_result_is_what_the_settings_filters_check(tmp_path):
     for name in ("llama3.2/3b", "qwen2.5/0.5b"):
         (models / _ai_probe.OLLAMA_LIBRARY / name).parent.mkdir(parents=True, exist_ok=True)
         (models / _ai_probe.OLLAMA_LIBRARY / name).write_text("{}")
-    probe, _ = _ai_probe.probe(str(models), ollama_library_wanted=True)
+    probe, _warnings = _ai_probe.probe(str(models), ollama_library_wanted=True)
     assert (
         ollama(ai_stack_storage_root=str(tmp_path), probe=dict(probe, models_fs=f"ok {tmp_path} 1000"))["errors"] == []
     )
@@ -431,12 +431,12 @@ def test_probe_result_is_what_the_settings_filters_check(tmp_path):
         f"ollama_models_path: /srv/other/ai/ollama/models could not be checked (the probe read {str(models)!r})"
     ]
     (tmp_path / "file").write_text("x")
-    c_probe, _ = _ai_probe.probe(str(tmp_path / "file" / "models"))
+    c_probe, _warnings = _ai_probe.probe(str(tmp_path / "file" / "models"))
     errors = comfyui(comfyui_models_path=str(tmp_path / "file" / "models"), probe=c_probe)["errors"]
     assert errors == [
         f"comfyui_models_path: {tmp_path / 'file' / 'models'} cannot be created: {tmp_path / 'file'} is not a directory"
     ]
-    c_probe, _ = _ai_probe.probe(str(tmp_path / "ai" / "comfyui" / "models"))
+    c_probe, _warnings = _ai_probe.probe(str(tmp_path / "ai" / "comfyui" / "models"))
     assert comfyui(ai_stack_storage_root=str(tmp_path), probe=c_probe)["errors"] == []
 
 
