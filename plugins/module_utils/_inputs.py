@@ -8,7 +8,8 @@
   arrives as the string ``false``), or None for any other text;
 - list_input(): a list input, also when it came as a ``-e name=value`` string: a JSON
   list (``-e 'x=[{"name": "a"}]'``, the way to give a list of dicts) or comma-separated
-  words (``-e x=a,b``).
+  words (``-e x=a,b``);
+- is_ip(): whether a string is an IP address (no prefix), optionally of one version.
 Each caller keeps its own rules for other types and its own error message.
 
 Plain functions (stdlib only), used on the controller and the target.
@@ -17,6 +18,7 @@ Plain functions (stdlib only), used on the controller and the target.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 from collections.abc import Mapping
 
@@ -82,3 +84,14 @@ def plain(value):
     if isinstance(value, float):
         return float(value)
     return copy.deepcopy(value)
+
+
+def is_ip(value, version=None):
+    """True for a string that is an IP address (no prefix, no blanks); ``version`` 4 or 6 narrows it."""
+    if not isinstance(value, str):
+        return False
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return version is None or address.version == version

@@ -14,10 +14,10 @@ once, each naming the variable to edit.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     ZonePlanError,
     build_zone_plan,
@@ -73,14 +73,6 @@ def reserved_networks(routes, bridge, pools, daemon_json):
     return reserved
 
 
-def _is_ipv4(value):
-    try:
-        ipaddress.IPv4Address(str(value))
-    except ValueError:
-        return False
-    return isinstance(value, str)
-
-
 def _other_errors(data, zone_plan, lan_plan, docker_installed):
     zone, public = data["zone"]["name"], data["public"]["name"]
     manage_public = data["public"]["manage"]
@@ -102,7 +94,7 @@ def _other_errors(data, zone_plan, lan_plan, docker_installed):
     if (
         lan_plan is not None
         and lan_address
-        and (not _is_ipv4(lan_address) or not lan_plan["sources"] or lan_address == bind)
+        and (not is_ip(lan_address, 4) or not lan_plan["sources"] or lan_address == bind)
     ):
         errors.append(
             f"networking_lan_address (ai_stack_lan_address): '{lan_address}' must be an IPv4 address of the host on "
@@ -118,7 +110,7 @@ def _other_errors(data, zone_plan, lan_plan, docker_installed):
         errors.append(
             f"networking_docker_network (ai_stack_docker_network): {network} is not a valid Docker network name"
         )
-    if (data.get("front_door") or data.get("start_published")) and not _is_ipv4(bind):
+    if (data.get("front_door") or data.get("start_published")) and not is_ip(bind, 4):
         errors.append(f"networking_bind_address (ai_stack_bind_address): {json.dumps(bind)} is not an IPv4 address")
     if not (docker_installed or data.get("check_mode")):
         errors.append("networking role: Docker is not installed (run homelab.ai_stack.docker first)")

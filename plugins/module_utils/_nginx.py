@@ -20,7 +20,7 @@ import posixpath
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_ip, list_input
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 _UPSTREAM = re.compile(r"^https?://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
@@ -238,11 +238,7 @@ _TMPFS = re.compile(r"^[0-9]+[kmg]?$")
 
 
 def _bind_address_ok(address):
-    try:
-        ipaddress.ip_address(str(address))
-    except ValueError:
-        return False
-    return str(address) not in ("0.0.0.0", "::")
+    return is_ip(str(address)) and str(address) not in ("0.0.0.0", "::")
 
 
 def _int_or_none(value):

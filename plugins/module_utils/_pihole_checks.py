@@ -10,9 +10,9 @@ variable to edit) so that the role reports them in one failure before anything c
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (
     PiholeListsError,
     wanted_state,
@@ -26,15 +26,9 @@ LAN_NAMES = {"sources": "pihole_lan_sources (ai_stack_lan_sources)", "allow_publ
 LIST_KEYS = ("groups", "adlists", "domains", "clients", "allow", "deny")
 
 
-def is_ip(value, version=None):
-    """True for an IP address (no prefix), as the ansible.utils ip_address/ipv4_address tests read it."""
-    if not isinstance(value, str):
-        return False
-    try:
-        address = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return False
-    return version is None or address.version == version
+def _ip(value, version=None):
+    """An IP address (no prefix), blanks around it allowed, as the ansible.utils ip_address test reads it."""
+    return is_ip(value.strip() if isinstance(value, str) else value, version)
 
 
 def is_domain(value):
@@ -45,7 +39,7 @@ def _record_errors(dns_records, cname_records):
     errors = []
     for item in dns_records:
         entry = item if isinstance(item, dict) else {}
-        if not (is_ip(entry.get("ip", "")) and is_domain(entry.get("name", ""))):
+        if not (_ip(entry.get("ip", "")) and is_domain(entry.get("name", ""))):
             errors.append(f"pihole_dns_records entry {item}: needs name (a DNS name) and ip (an IP address).")
     for item in cname_records:
         entry = item if isinstance(item, dict) else {}
@@ -70,7 +64,7 @@ def _lan_errors(lan_address, lan_sources, allow_public, bind_address, host_addre
     except ZonePlanError as exc:
         return [str(exc)]
     if (
-        not is_ip(lan_address, 4)
+        not _ip(lan_address, 4)
         or lan_address in ("0.0.0.0", bind_address)
         or not sources
         or (host_addresses and lan_address not in host_addresses)
@@ -98,7 +92,7 @@ def preflight(data):
     if not isinstance(password, str) or len(password) < 8:
         errors.append("pihole_admin_password must be set (in the vault) and have 8 or more characters.")
     bind = data.get("bind_address") or ""
-    if not is_ip(bind) or bind in ("0.0.0.0", "::"):
+    if not _ip(bind) or bind in ("0.0.0.0", "::"):
         errors.append(
             f"ai_stack_bind_address '{bind}' must be the host's (Tailscale) IP address; "
             "set it or ai_stack_tailscale_interface."
@@ -106,7 +100,7 @@ def preflight(data):
     nginx_host = data.get("nginx_host") or ""
     vhosts = (data.get("vhosts") or []) if nginx_host else []
     address = (data.get("records_address") or "") if nginx_host else ""
-    if vhosts and not is_ip(address):
+    if vhosts and not _ip(address):
         names = [v.get("fqdn") if isinstance(v, dict) else v for v in vhosts]
         errors.append(
             f"The vhost names {names} need an address: the nginx host '{nginx_host}' has no ai_stack_bind_address "
@@ -120,7 +114,7 @@ def preflight(data):
     ftlconf = data.get("ftlconf") or {}
     if (
         not upstreams
-        or not all(isinstance(u, str) and is_ip(re.sub(r"#[0-9]+$", "", u)) for u in upstreams)
+        or not all(isinstance(u, str) and _ip(re.sub(r"#[0-9]+$", "", u)) for u in upstreams)
         or not isinstance(ftlconf, dict)
         or not all(FTLCONF_KEY_RE.match(str(k)) for k in ftlconf)
     ):

@@ -86,3 +86,23 @@ def test_zfs_datasets_as_a_json_string():
     from ansible_collections.homelab.ai_stack.plugins.module_utils import _zfs_plan
 
     assert _zfs_plan._as_list('[{"name": "tank/ai"}]', "zfs_snapshots_datasets") == [{"name": "tank/ai"}]
+
+
+@pytest.mark.parametrize(
+    ("value", "version", "expected"),
+    [
+        ("100.100.1.1", None, True),
+        ("100.100.1.1", 4, True),
+        ("100.100.1.1", 6, False),
+        ("fd7a:115c:a1e0::1", None, True),
+        ("fd7a:115c:a1e0::1", 4, False),
+        ("10.0.0.0/8", None, False),
+        (" 10.0.0.1", None, False),
+        ("host.example", None, False),
+        ("", None, False),
+        (None, None, False),
+        (167772161, None, False),
+    ],
+)
+def test_is_ip(value, version, expected):
+    assert _inputs.is_ip(value, version) is expected
