@@ -9,7 +9,8 @@
 - list_input(): a list input, also when it came as a ``-e name=value`` string: a JSON
   list (``-e 'x=[{"name": "a"}]'``, the way to give a list of dicts) or comma-separated
   words (``-e x=a,b``);
-- is_ip(): whether a string is an IP address (no prefix), optionally of one version.
+- is_ip(): whether a string is an IP address (no prefix), optionally of one version;
+- is_network(): whether a value, as text, is an IP address or network (CIDR, host bits allowed).
 Each caller keeps its own rules for other types and its own error message.
 
 Plain functions (stdlib only), used on the controller and the target.
@@ -95,3 +96,12 @@ def is_ip(value, version=None):
     except ValueError:
         return False
     return version is None or address.version == version
+
+
+def is_network(value):
+    """True when ``str(value)`` is an IPv4/IPv6 address or network (CIDR; host bits may be set)."""
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return False
+    return True

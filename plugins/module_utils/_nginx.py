@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import ipaddress
 import json
 import posixpath
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_ip, list_input
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_ip, is_network, list_input
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 _UPSTREAM = re.compile(r"^https?://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
@@ -336,13 +335,7 @@ def preflight_problems(vhosts, settings, listeners):
 
 
 def _is_source(text):
-    if text == "all":
-        return True
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return False
-    return True
+    return text == "all" or is_network(text)
 
 
 def acme_names(fqdns, domain, wildcard=False):

@@ -17,7 +17,7 @@ import json
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_network, list_input
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -147,14 +147,6 @@ def _check(name, ok, detail, status_if_bad="fail"):
     return {"check": name, "status": "ok" if ok else status_if_bad, "detail": detail}
 
 
-def _is_network(text):
-    try:
-        ipaddress.ip_network(str(text), strict=False)
-    except ValueError:
-        return False
-    return True
-
-
 def _abs_path(value):
     return isinstance(value, str) and value.startswith("/") and value.rstrip("/") != ""
 
@@ -184,7 +176,7 @@ def check_inputs(raw, facts):
         checks.append(_check("tailscale address", True, f"{bind} on {iface}" if on_iface else bind))
 
     sources = s.get("allowed_sources", [])
-    bad = [str(x) for x in sources if not _is_network(x)]
+    bad = [str(x) for x in sources if not is_network(x)]
     if not sources:
         checks.append(
             _check("allowed sources", False, "ai_stack_allowed_sources is empty: nobody could reach the stack")

@@ -5,23 +5,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_network, list_input
 
 
 class ZabbixError(ValueError):
     """An input the role cannot use; the message names the variable."""
-
-
-def is_address(text):
-    """True for an IPv4/IPv6 address or network (CIDR), as the firewall takes it."""
-    try:
-        ipaddress.ip_network(str(text), strict=False)
-    except ValueError:
-        return False
-    return True
 
 
 def _listed(name, value, errors, text=True):
@@ -83,10 +73,10 @@ def settings(inputs):
     if re.search(r"[\s,]", identity):
         errors.append(f"zabbix_agent_tls_psk_identity must have no spaces or commas (got {identity!r}).")
     listen = str(inputs.get("listen_ip") or "")
-    if [ip for ip in (p.strip() for p in listen.split(",")) if ip and not is_address(ip)]:
+    if [ip for ip in (p.strip() for p in listen.split(",")) if ip and not is_network(ip)]:
         errors.append(f"zabbix_agent_listen_ip must be IP addresses separated by commas (got {listen!r}).")
     given = _listed("zabbix_agent_firewalld_sources", inputs.get("firewalld_sources"), errors)
-    bad = [s for s in given if not is_address(s)]
+    bad = [s for s in given if not is_network(s)]
     if bad:
         errors.append(f"zabbix_agent_firewalld_sources must be IP addresses or CIDRs (got {bad}).")
     fw_sources = given or servers
@@ -123,7 +113,7 @@ def settings(inputs):
         "servers_active": active,
         "fw_zones": zones,
         "fw_sources": fw_sources,
-        "fw_names": [s for s in fw_sources if not is_address(s)],
+        "fw_names": [s for s in fw_sources if not is_network(s)],
         "source": source,
         "distro_version": distro_version,
         "tls": tls,
@@ -236,8 +226,8 @@ def firewall_plan(read_lines, wanted_sources, port, zones=()):
         for rule in found.get(where, {}).get(zone, [])
         if on_port in rule
     ]
-    names = [s for s in wanted_sources if not is_address(s)]
-    sources = [s for s in wanted_sources if is_address(s)] + [a for addrs in resolved.values() for a in addrs]
+    names = [s for s in wanted_sources if not is_network(s)]
+    sources = [s for s in wanted_sources if is_network(s)] + [a for addrs in resolved.values() for a in addrs]
     sources = sorted({s for s in sources if not (s.startswith("127.") or s == "::1")})
     rules = [_rule(s, port) for s in sources]
     want = sorted(f"{where}={zone}={rule}" for where in ("permanent", "runtime") for zone in present for rule in rules)

@@ -106,3 +106,20 @@ def test_zfs_datasets_as_a_json_string():
 )
 def test_is_ip(value, version, expected):
     assert _inputs.is_ip(value, version) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("100.64.0.0/10", True),
+        ("100.64.0.1/10", True),
+        ("100.100.1.1", True),
+        ("fd7a:115c:a1e0::/48", True),
+        ("10.0.0.0/33", False),
+        ("all", False),
+        ("zabbix.example", False),
+        ("", False),
+    ],
+)
+def test_is_network(value, expected):
+    assert _inputs.is_network(value) is expected
