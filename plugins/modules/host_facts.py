@@ -41,6 +41,14 @@ options:
       - Directory of the durable restart markers; the names of the files in it are reported.
     type: path
     default: /var/lib/ai-stack/pending
+  gpus:
+    description:
+      - Also detect the GPUs in the same run and set the facts M(homelab.ai_stack.gpu_facts) sets
+        (RV(ansible_facts.ai_stack_gpus), RV(ansible_facts.ai_stack_gpu_count),
+        RV(ansible_facts.ai_stack_nvidia_container_runtime)), with its defaults.
+      - The common role reads the host and its GPUs in one module run with it.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - homelab.ai_stack.attributes.facts
 notes:
@@ -69,6 +77,19 @@ ansible_facts:
   returned: always
   type: complex
   contains:
+    ai_stack_gpus:
+      description: With O(gpus=true), the GPUs of the host, as M(homelab.ai_stack.gpu_facts) returns them.
+      returned: when O(gpus=true)
+      type: list
+      elements: dict
+    ai_stack_gpu_count:
+      description: With O(gpus=true), the number of GPUs.
+      returned: when O(gpus=true)
+      type: int
+    ai_stack_nvidia_container_runtime:
+      description: With O(gpus=true), whether the NVIDIA container runtime is installed and registered with Docker.
+      returned: when O(gpus=true)
+      type: bool
     ai_stack_host:
       description: What the host looks like when the module ran.
       returned: always
@@ -164,7 +185,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _host  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu_detect, _host  # noqa: E402
 
 
 class HostReader:
@@ -213,6 +234,7 @@ def main():
             "storage": {"type": "path"},
             "paths": {"type": "list", "elements": "path", "default": []},
             "pending_dir": {"type": "path", "default": "/var/lib/ai-stack/pending"},
+            "gpus": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -232,7 +254,10 @@ def main():
         "storage": _host.storage_info(params["storage"]) if params["storage"] else None,
         "paths": {p: _host.path_info(p) for p in params["paths"]},
     }
-    module.exit_json(changed=False, ansible_facts={"ai_stack_host": facts})
+    ansible_facts = {"ai_stack_host": facts}
+    if params["gpus"]:
+        ansible_facts.update(_gpu_detect.gpu_facts(module))
+    module.exit_json(changed=False, ansible_facts=ansible_facts)
 
 
 if __name__ == "__main__":

@@ -78,3 +78,21 @@ def test_a_failing_systemctl_makes_the_services_unknown(run_module, tools):
     facts = run_module(host_facts.main, {"services": ["docker"]})["ansible_facts"]["ai_stack_host"]
     assert facts["services"] == {"docker": "unknown"}
     assert facts["docker_group"] is None
+
+
+def test_gpus_in_the_same_run(run_module, tools, monkeypatch, tmp_path):
+    """gpus=true adds what gpu_facts sets; here the recorded RTX 3060 through tests/fakebin/nvidia-smi."""
+    fakebin = pathlib.Path(__file__).resolve().parents[3] / "fakebin"
+    (tools / "nvidia-smi").symlink_to(fakebin / "nvidia-smi")
+    monkeypatch.delenv("FAKE_NVIDIA_SMI_XML", raising=False)
+    monkeypatch.delenv("FAKE_NVIDIA_SMI_MODE", raising=False)
+    facts = run_module(host_facts.main, {"gpus": True, "pending_dir": str(tmp_path)}, check_mode=True)["ansible_facts"]
+    assert "ai_stack_host" in facts
+    assert "GPU-d6889ff6-2523-9142-ca3c-1ca3f396a625" in [gpu["uuid"] for gpu in facts["ai_stack_gpus"]]
+    assert facts["ai_stack_gpu_count"] == len(facts["ai_stack_gpus"])
+    assert facts["ai_stack_nvidia_container_runtime"] is False
+
+
+def test_no_gpu_facts_unless_asked(run_module, tools, tmp_path):
+    facts = run_module(host_facts.main, {"pending_dir": str(tmp_path)})["ansible_facts"]
+    assert list(facts) == ["ai_stack_host"]
