@@ -718,6 +718,18 @@ def node_records(stat_results, image):
     return out
 
 
+def node_record_files(wanted, found, record_dir, image):
+    """The ``homelab.ai_stack.files`` entries that make the records folder hold exactly ``wanted``:
+    the folder, a record per newly installed requirements, and the removal of the other records."""
+    wanted, found = list(wanted or []), list(found or [])
+    content = f"installed by homelab.ai_stack with {image}\n"
+    return (
+        [{"dest": record_dir, "state": "directory"}]
+        + [{"dest": f"{record_dir}/{r}", "content": content} for r in wanted if r not in found]
+        + [{"dest": f"{record_dir}/{r}", "state": "absent"} for r in found if r not in wanted]
+    )
+
+
 def record_node(record):
     """The node name of a record name."""
     return re.sub(r"-[0-9a-f]{64}-[0-9a-f]{12}$", "", str(record))

@@ -485,3 +485,14 @@ def test_comfyui_keeps_the_users_folders_on_the_host_and_makes_them_before_it_st
     other = comfyui(comfyui_app_dir="/opt/app/ComfyUI")
     assert other["home"] == "/opt/app" and other["mounts"][5] == {"host": "local", "container": "/opt/app/.local"}
     assert "models/" + COMFYUI_DEFAULTS["comfyui_models"][0]["dest"] in [d["path"] for d in other["data_dirs"]]
+
+
+def test_node_record_files_leave_exactly_the_wanted_records():
+    d = "/srv/cold-storage/ai/comfyui/local/.homelab-ai-stack-nodes"
+    files = s.node_record_files(["a-1", "b-2"], ["b-2", "c-3"], d, "img:1")
+    assert files == [
+        {"dest": d, "state": "directory"},
+        {"dest": f"{d}/a-1", "content": "installed by homelab.ai_stack with img:1\n"},
+        {"dest": f"{d}/c-3", "state": "absent"},
+    ]
+    assert s.node_record_files(["a-1"], ["a-1"], d, "img:1") == [{"dest": d, "state": "directory"}]
