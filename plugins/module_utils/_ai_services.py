@@ -342,6 +342,13 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
                 f"(empty means the stack network's gateway, {gateway or 'from ai_stack_docker_subnet'}, "
                 "which only the stack's containers reach)"
             )
+        found = (probe or {}).get("network_gateway")
+        if not str(inputs.get("ollama_native_listen") or "") and found not in (None, "", gateway):
+            errors.append(
+                f"The Docker network {inputs.get('ai_stack_docker_network')} has gateway {found}, not {gateway} "
+                "(the first address of ai_stack_docker_subnet); set ollama_native_listen to "
+                f"<gateway>:{values['ollama_port']}."
+            )
     mode, plan_gpus = gpu_mode(gpus, toolkit, native)
     if values["ollama_require_gpu"] and mode == "cpu":
         names = ", ".join(str(g.get("name")) for g in gpus or [] if isinstance(g, dict)) or "none"

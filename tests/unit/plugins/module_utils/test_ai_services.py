@@ -496,3 +496,36 @@ def test_node_record_files_leave_exactly_the_wanted_records():
         {"dest": f"{d}/c-3", "state": "absent"},
     ]
     assert s.node_record_files(["a-1"], ["a-1"], d, "img:1") == [{"dest": d, "state": "directory"}]
+
+
+@pytest.mark.parametrize(
+    ("found", "listen", "refused"),
+    [
+        (None, "", False),
+        ("", "", False),
+        ("172.30.0.1", "", False),
+        ("172.30.9.1", "", True),
+        ("172.30.9.1", "172.30.9.1:11434", False),
+    ],
+)
+def test_native_ollama_refuses_a_stack_network_whose_gateway_is_not_the_planned_address(found, listen, refused):
+    """The probe read the network's gateway (null: no network yet, the role creates it)."""
+    probe = {
+        "models_dir": "/srv/cold-storage/ai/ollama/models",
+        "models_fs": "ok /srv 1000000000000",
+        "network_gateway": found,
+    }
+    out = ollama(
+        probe=probe,
+        ollama_install_method="native",
+        ollama_native_listen=listen,
+        ai_stack_docker_subnet="172.30.0.0/24",
+        ai_stack_docker_network="self-hosted",
+    )
+    messages = [e for e in out["errors"] if "has gateway" in e]
+    assert bool(messages) == refused, out["errors"]
+    if refused:
+        assert messages == [
+            "The Docker network self-hosted has gateway 172.30.9.1, not 172.30.0.1 (the first address of "
+            "ai_stack_docker_subnet); set ollama_native_listen to <gateway>:11434."
+        ]
