@@ -55,6 +55,11 @@ def comfyui_node_records(stat_results, image):
     return _ai_services.node_records(_plain(stat_results or []), image)
 
 
+def comfyui_node_record_files(wanted, found, record_dir, image):
+    """The files entries that leave exactly the wanted records of the custom nodes' requirements."""
+    return _ai_services.node_record_files(_plain(wanted or []), _plain(found or []), str(record_dir), str(image))
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -62,4 +67,5 @@ class FilterModule:
             "comfyui_settings": comfyui_settings,
             "models_path_check": models_path_check,
             "comfyui_node_records": comfyui_node_records,
+            "comfyui_node_record_files": comfyui_node_record_files,
         }

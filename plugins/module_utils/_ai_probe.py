@@ -69,6 +69,14 @@ def read_record(path):
         return None, f"{path} could not be read as JSON: {exc}"
 
 
+def network_gateway(name, run):
+    """The gateway of the Docker network ``name`` ('' when it has none), or None when it does not exist
+    (or Docker does not answer). ``run(argv)`` returns ``(rc, stdout, stderr)`` (AnsibleModule.run_command)."""
+    fmt = "{{range .IPAM.Config}}{{.Gateway}}{{end}}"
+    rc, out, _err = run(["docker", "network", "inspect", "--format", fmt, str(name)])
+    return out.strip() if rc == 0 else None
+
+
 def probe(models_dir, ollama_library_wanted=False, records=(), meminfo="/proc/meminfo"):
     """Everything the roles' pre-flight reads; see the ai_host_probe module's RETURN."""
     try:

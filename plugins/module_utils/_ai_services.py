@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import posixpath
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._ai_probe import missing_models
@@ -341,6 +342,13 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
                 f"(empty means the stack network's gateway, {gateway or 'from ai_stack_docker_subnet'}, "
                 "which only the stack's containers reach)"
             )
+        found = (probe or {}).get("network_gateway")
+        if not str(inputs.get("ollama_native_listen") or "") and found not in (None, "", gateway):
+            errors.append(
+                f"The Docker network {inputs.get('ai_stack_docker_network')} has gateway {found}, not {gateway} "
+                "(the first address of ai_stack_docker_subnet); set ollama_native_listen to "
+                f"<gateway>:{values['ollama_port']}."
+            )
     mode, plan_gpus = gpu_mode(gpus, toolkit, native)
     if values["ollama_require_gpu"] and mode == "cpu":
         names = ", ".join(str(g.get("name")) for g in gpus or [] if isinstance(g, dict)) or "none"
@@ -405,6 +413,9 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
     out["vram_models"] = [
         {k: m[k] for k in ("name", "vram") if m.get(k)} for m in present_models(models) if m.get("name")
     ]
+    # The role writes the record only when the probe did not read it back as it is.
+    out["vram_record"] = {"models": out["vram_models"]}
+    out["vram_record_current"] = out["vram_record"] in ((probe or {}).get("records") or {}).values()
     the_plan = _plan(workloads, plan_gpus, errors)
     if the_plan is None:
         return out
@@ -505,6 +516,29 @@ COMFYUI_INPUTS = {
     "comfyui_custom_nodes": (as_list, {}),
     "comfyui_purge_data": (as_bool, {}),
 }
+
+
+# What the user owns, kept on the host: host folder -> path in the container
+# ({app}: comfyui_app_dir, {home}: the image's home, its VOLUME). data/ holds the
+# workflows and UI settings of the default user (the seed's data/). The rest of
+# the application lives in a volume named after the image.
+COMFYUI_USER_MOUNTS = (
+    ("output", "{app}/output"),
+    ("input", "{app}/input"),
+    ("custom_nodes", "{app}/custom_nodes"),
+    ("user", "{app}/user"),
+    ("data", "{app}/user/default"),
+    ("local", "{home}/.local"),
+    ("cache", "{home}/.cache"),
+    ("user-scripts", "{home}/user-scripts"),
+)
+
+
+def comfyui_mounts(app_dir):
+    """The image's home (the parent of ``app_dir``) and the user's bind mounts (host folder, container path)."""
+    app = str(app_dir or "/root/ComfyUI")
+    home = posixpath.dirname(app)
+    return home, [{"host": host, "container": path.format(app=app, home=home)} for host, path in COMFYUI_USER_MOUNTS]
 
 
 def custom_nodes(nodes, errors):
@@ -608,15 +642,20 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, pro
             f"ComfyUI runs with --cpu ({cpu_reason(gpus)}); image generation will be very slow. "
             "Set comfyui_require_gpu to make this an error."
         )
+    home, mounts = comfyui_mounts(inputs.get("comfyui_app_dir"))
+    model_dirs = sorted({"checkpoints", "vae", "loras", "controlnet", "embeddings"} | {d["dest"] for d in downloads})
     out = {
         "errors": errors,
         "notices": notices,
         "gpu_mode": mode,
         "models_dir": models_dir,
         "downloads": downloads,
-        "model_dirs": sorted(
-            {"checkpoints", "vae", "loras", "controlnet", "embeddings"} | {d["dest"] for d in downloads}
-        ),
+        "model_dirs": model_dirs,
+        "home": home,
+        "mounts": mounts,
+        # The data directories below the data root, made before ComfyUI starts (compose_project's directories).
+        "data_dirs": [{"path": p} for p in [".", *(m["host"] for m in mounts), "data/workflows"]]
+        + [{"path": "models/" + d} for d in model_dirs],
         "nodes": nodes,
         "nodes_present": [n for n in nodes if n["state"] == "present"],
         "nodes_absent": [n for n in nodes if n["state"] == "absent"],
@@ -684,6 +723,18 @@ def node_records(stat_results, image):
         if stat.get("exists") and stat.get("checksum") and item.get("name"):
             out.append(f"{item['name']}-{stat['checksum']}-{tag}")
     return out
+
+
+def node_record_files(wanted, found, record_dir, image):
+    """The ``homelab.ai_stack.files`` entries that make the records folder hold exactly ``wanted``:
+    the folder, a record per newly installed requirements, and the removal of the other records."""
+    wanted, found = list(wanted or []), list(found or [])
+    content = f"installed by homelab.ai_stack with {image}\n"
+    return (
+        [{"dest": record_dir, "state": "directory"}]
+        + [{"dest": f"{record_dir}/{r}", "content": content} for r in wanted if r not in found]
+        + [{"dest": f"{record_dir}/{r}", "state": "absent"} for r in found if r not in wanted]
+    )
 
 
 def record_node(record):

@@ -32,6 +32,12 @@ options:
     type: list
     elements: path
     default: []
+  docker_network:
+    description:
+      - A Docker network to read the gateway of (RV(network_gateway)), with C(docker network inspect).
+      - Unset reads none.
+    type: str
+    version_added: 0.2.0
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
 attributes:
@@ -76,6 +82,14 @@ ollama_library:
   type: list
   elements: str
   sample: [llama3.2, llama3.2/3b]
+network_gateway:
+  description:
+    - The gateway of O(docker_network) (empty when its IPAM config has none); V(null) when the network does not
+      exist, Docker does not answer, or O(docker_network) is unset.
+  returned: always
+  type: str
+  sample: 172.30.0.1
+  version_added: 0.2.0
 records:
   description: Each of O(records) with its JSON content, V(null) when it is missing or not JSON (with a warning).
   returned: always
@@ -94,11 +108,15 @@ def main():
             "models_dir": {"type": "str", "required": True},
             "ollama_library": {"type": "bool", "default": False},
             "records": {"type": "list", "elements": "path", "default": []},
+            "docker_network": {"type": "str"},
         },
         supports_check_mode=True,
     )
     params = module.params
     result, warnings = _ai_probe.probe(params["models_dir"], params["ollama_library"], params["records"])
+    result["network_gateway"] = None
+    if params["docker_network"]:
+        result["network_gateway"] = _ai_probe.network_gateway(params["docker_network"], module.run_command)
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=False, **result)

@@ -98,3 +98,22 @@ def test_records_are_read_as_json_or_null_with_a_warning(tmp_path):
         str(tmp_path / "missing.json"): None,
     }
     assert len(warnings) == 1 and str(bad) in warnings[0]
+
+
+def test_the_network_gateway_is_read_with_docker_or_null_when_the_network_is_missing():
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return (0, "172.30.0.1\n", "") if argv[-1] == "self-hosted" else (1, "", "Error: No such network")
+
+    assert p.network_gateway("self-hosted", run) == "172.30.0.1"
+    assert p.network_gateway("other", run) is None
+    assert calls[0] == [
+        "docker",
+        "network",
+        "inspect",
+        "--format",
+        "{{range .IPAM.Config}}{{.Gateway}}{{end}}",
+        "self-hosted",
+    ]

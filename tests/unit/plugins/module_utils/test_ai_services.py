@@ -445,3 +445,87 @@ def test_the_renamed_pipeline_is_an_error_naming_both_variables():
     assert errors[0].startswith("comfyui_vram_pipeline is now the stack-wide ai_stack_vram_comfyui_pipeline")
     assert len(errors) == 2
     assert comfyui(comfyui_vram_pipeline_renamed=False)["errors"] == []
+
+
+def test_the_vram_record_is_current_only_when_the_probe_read_it_as_it_would_be_written():
+    """The ollama role skips the write of its VRAM record when the probe read it back unchanged."""
+    path = "/var/lib/ai-stack/vram/ollama.json"
+    probe = {"models_dir": "/srv/cold-storage/ai/ollama/models", "models_fs": "ok /srv 1000000000000", "records": {}}
+    written = ollama(probe=probe)
+    assert written["errors"] == [] and written["vram_record_current"] is False
+    # What the role writes (to_nice_json), read back by the probe on the next run.
+    probe["records"] = {path: json.loads(json.dumps(written["vram_record"]))}
+    assert ollama(probe=probe)["vram_record_current"] is True
+    # Another model set, a record edited by hand, or a missing one (null): written again.
+    assert ollama(probe=probe, ollama_models=[{"name": "llama3.2:3b"}])["vram_record_current"] is False
+    probe["records"] = {path: {"models": []}}
+    assert ollama(probe=probe)["vram_record_current"] is False
+    probe["records"] = {path: None}
+    assert ollama(probe=probe)["vram_record_current"] is False
+
+
+def test_comfyui_keeps_the_users_folders_on_the_host_and_makes_them_before_it_starts():
+    out = comfyui(comfyui_app_dir="/root/ComfyUI", comfyui_models=[])
+    assert out["home"] == "/root"
+    assert {m["host"]: m["container"] for m in out["mounts"]} == {
+        "output": "/root/ComfyUI/output",
+        "input": "/root/ComfyUI/input",
+        "custom_nodes": "/root/ComfyUI/custom_nodes",
+        "user": "/root/ComfyUI/user",
+        "data": "/root/ComfyUI/user/default",
+        "local": "/root/.local",
+        "cache": "/root/.cache",
+        "user-scripts": "/root/user-scripts",
+    }
+    paths = [d["path"] for d in out["data_dirs"]]
+    assert paths[0] == "."
+    assert set(paths) == {".", "data/workflows", *(m["host"] for m in out["mounts"])} | {
+        "models/" + d for d in ("checkpoints", "vae", "loras", "controlnet", "embeddings")
+    }
+    other = comfyui(comfyui_app_dir="/opt/app/ComfyUI")
+    assert other["home"] == "/opt/app" and other["mounts"][5] == {"host": "local", "container": "/opt/app/.local"}
+    assert "models/" + COMFYUI_DEFAULTS["comfyui_models"][0]["dest"] in [d["path"] for d in other["data_dirs"]]
+
+
+def test_node_record_files_leave_exactly_the_wanted_records():
+    d = "/srv/cold-storage/ai/comfyui/local/.homelab-ai-stack-nodes"
+    files = s.node_record_files(["a-1", "b-2"], ["b-2", "c-3"], d, "img:1")
+    assert files == [
+        {"dest": d, "state": "directory"},
+        {"dest": f"{d}/a-1", "content": "installed by homelab.ai_stack with img:1\n"},
+        {"dest": f"{d}/c-3", "state": "absent"},
+    ]
+    assert s.node_record_files(["a-1"], ["a-1"], d, "img:1") == [{"dest": d, "state": "directory"}]
+
+
+@pytest.mark.parametrize(
+    ("found", "listen", "refused"),
+    [
+        (None, "", False),
+        ("", "", False),
+        ("172.30.0.1", "", False),
+        ("172.30.9.1", "", True),
+        ("172.30.9.1", "172.30.9.1:11434", False),
+    ],
+)
+def test_native_ollama_refuses_a_stack_network_whose_gateway_is_not_the_planned_address(found, listen, refused):
+    """The probe read the network's gateway (null: no network yet, the role creates it)."""
+    probe = {
+        "models_dir": "/srv/cold-storage/ai/ollama/models",
+        "models_fs": "ok /srv 1000000000000",
+        "network_gateway": found,
+    }
+    out = ollama(
+        probe=probe,
+        ollama_install_method="native",
+        ollama_native_listen=listen,
+        ai_stack_docker_subnet="172.30.0.0/24",
+        ai_stack_docker_network="self-hosted",
+    )
+    messages = [e for e in out["errors"] if "has gateway" in e]
+    assert bool(messages) == refused, out["errors"]
+    if refused:
+        assert messages == [
+            "The Docker network self-hosted has gateway 172.30.9.1, not 172.30.0.1 (the first address of "
+            "ai_stack_docker_subnet); set ollama_native_listen to <gateway>:11434."
+        ]
