@@ -109,8 +109,8 @@ def images_step(call, token, workflow, nodes, check_mode=False):
     want["comfyui"] = dict(comfy, COMFYUI_WORKFLOW=workflow, COMFYUI_WORKFLOW_NODES=nodes)
     if check_mode:
         return True, want
-    after = _expect(call("POST", "/api/v1/images/config/update", want, token=token), "POST /api/v1/images/config/update")
-    return True, after
+    path = "/api/v1/images/config/update"
+    return True, _expect(call("POST", path, want, token=token), f"POST {path}")
 
 
 def ensure(call, email, password, name, enable_signup, images=None, check_mode=False):
@@ -125,10 +125,9 @@ def ensure(call, email, password, name, enable_signup, images=None, check_mode=F
     admin = sign_in_or_up(call, email, password, name, check_mode)
     changes = [] if admin["how"] in ("signin", None) else [admin["how"]]
     token = admin["token"]
-    if token and (admin["signup_on"] != enable_signup or admin["how"] == "signup"):
-        if put_signup_back(call, token, enable_signup, check_mode):
-            changes.append(f"ENABLE_SIGNUP: {enable_signup}")
-    if token and images is not None:
-        if images_step(call, token, images["workflow"], images["nodes"], check_mode)[0]:
-            changes.append("image generation: ComfyUI workflow and node map")
+    due = admin["signup_on"] != enable_signup or admin["how"] == "signup"
+    if token and due and put_signup_back(call, token, enable_signup, check_mode):
+        changes.append(f"ENABLE_SIGNUP: {enable_signup}")
+    if token and images is not None and images_step(call, token, images["workflow"], images["nodes"], check_mode)[0]:
+        changes.append("image generation: ComfyUI workflow and node map")
     return {"changed": bool(changes), "how": admin["how"], "changes": changes}

@@ -25,7 +25,8 @@ class FakeWebui:
     def __init__(self, users=None, signup=False, images=None):
         self.users = dict(users or {})  # email -> (password, role)
         self.signup = signup
-        self.images = images or {"enabled": False, "engine": "", "comfyui": {"COMFYUI_WORKFLOW": "{}", "COMFYUI_WORKFLOW_NODES": []}}
+        comfyui = {"COMFYUI_WORKFLOW": "{}", "COMFYUI_WORKFLOW_NODES": []}
+        self.images = images or {"enabled": False, "engine": "", "comfyui": comfyui}
         self.log = []
 
     def call(self, method, path, body=None, token=None):
@@ -87,7 +88,8 @@ def test_panel_change_of_the_policy_is_put_back():
 
 def test_users_but_wrong_password_fails_and_creates_nothing():
     fake = FakeWebui(users={"other@home.arpa": ("pw", "admin")})
-    with pytest.raises(AdminError, match=r"openwebui_admin_email admin@home.arpa cannot sign in as an admin \(HTTP 400\)"):
+    refused = r"openwebui_admin_email admin@home.arpa cannot sign in as an admin \(HTTP 400\)"
+    with pytest.raises(AdminError, match=refused):
         run(fake)
     assert "POST /api/v1/auths/signup" not in fake.log
 
