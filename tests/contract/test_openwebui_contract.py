@@ -4,7 +4,8 @@
 
 Every test runs twice, [real] and [standin], with the environment the role
 renders (tests/contract/render.yml) and the same requests the role's tasks
-make (tasks/admin.yml, tasks/images.yml). Each asserts what upstream does; the
+make (tasks/admin.yml: the functions of plugins/module_utils/_webui_admin.py
+that the module openwebui_admin runs). Each asserts what upstream does; the
 transcripts of both runs are compared at the end, so the stand-in cannot drift
 from the real program without a failure.
 """
@@ -16,6 +17,13 @@ import json
 import pytest
 from comfyui_recorder import running as comfyui_running
 from conftest import REPO, redis_keys, render_env
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils._webui_admin import (
+    ensure,
+    images_step,
+    put_signup_back,
+    sign_in_or_up,
+)
 
 ADMIN = {"name": "Admin", "email": "admin@home.arpa", "password": "correct-horse-battery-staple"}
 KEY = "k" * 64
@@ -29,25 +37,22 @@ def note(kind, test, *entry):
 
 
 def role_signin_or_signup(srv):
-    """tasks/admin.yml: sign in; when that fails and nobody signed up yet, sign up. Returns the token."""
-    status, body = srv.call("POST", "/api/v1/auths/signin", {"email": ADMIN["email"], "password": ADMIN["password"]})
-    if status == 200:
-        return body["token"], body["role"], "signin"
-    _status, config = srv.call("GET", "/api/config")
-    assert config.get("onboarding") is True
-    status, body = srv.call("POST", "/api/v1/auths/signup", ADMIN)
-    assert status == 200, body
-    return body["token"], body["role"], "signup"
+    """The role's step _webui_admin.sign_in_or_up: sign in; when that fails and nobody signed up yet, sign up."""
+    out = sign_in_or_up(srv.call, ADMIN["email"], ADMIN["password"], ADMIN["name"])
+    return out["token"], out["role"], out["how"]
 
 
 def role_put_signup_back(srv, token, want):
-    """tasks/admin.yml: read the admin settings and post them back with ENABLE_SIGNUP = openwebui_enable_signup."""
+    """The role's step _webui_admin.put_signup_back (ENABLE_SIGNUP = want). Returns what is in force."""
+    put_signup_back(srv.call, token, want)
     status, conf = srv.call("GET", "/api/v1/auths/admin/config", token=token)
     assert status == 200, conf
-    if conf["ENABLE_SIGNUP"] != want:
-        status, conf = srv.call("POST", "/api/v1/auths/admin/config", {**conf, "ENABLE_SIGNUP": want}, token=token)
-        assert status == 200, conf
     return conf["ENABLE_SIGNUP"]
+
+
+def role_rerun(srv, want):
+    """The role's whole exchange on a re-run (_webui_admin.ensure, as the module openwebui_admin runs it)."""
+    return ensure(srv.call, ADMIN["email"], ADMIN["password"], ADMIN["name"], want)
 
 
 def signup_policy(srv):
@@ -72,6 +77,9 @@ def test_first_admin_with_signup_off(kind, server_factory, tmp_path):
     note(kind, t, "bad signin", status)
     assert status == 400
     assert role_signin_or_signup(srv)[1:] == ("admin", "signin")
+    rerun = role_rerun(srv, False)
+    note(kind, t, "re-run", rerun)
+    assert rerun == {"changed": False, "how": "signin", "changes": []}
     status, me = srv.call("GET", "/api/v1/auths/", token=token)
     note(kind, t, "session", status, me.get("role") if isinstance(me, dict) else None)
     assert status == 200
@@ -121,6 +129,7 @@ def test_signup_policy_holds_after_the_run_and_restarts(kind, server_factory, tm
     assert role_put_signup_back(srv, token, True) is True
     note(kind, t, "after the role", signup_policy(srv))
     assert signup_policy(srv) is True
+    assert role_rerun(srv, True)["changed"] is False
     # What the server refuses (the pre-flight refuses the same for the admin).
     cases = [
         ("no dot", {"name": "C", "email": "c@home", "password": "pw"}, 400),
@@ -176,27 +185,9 @@ def test_persistent_config_on_keeps_the_database(kind, server_factory, tmp_path)
 
 
 def role_images_step(srv, token, env):
-    """tasks/images.yml: read the settings; post the workflow and node map only where they differ."""
-    status, conf = srv.call("GET", "/api/v1/images/config", token=token)
-    assert status == 200, conf
-    nodes = json.loads(env["COMFYUI_WORKFLOW_NODES"])
-    comfy = conf["comfyui"]
-    if (
-        comfy["COMFYUI_WORKFLOW_NODES"] == nodes
-        and json.loads(comfy["COMFYUI_WORKFLOW"]) == json.loads(env["COMFYUI_WORKFLOW"])
-        and conf["enabled"]
-        and conf["engine"] == "comfyui"
-    ):
-        return "ok", conf
-    want = {
-        **conf,
-        "enabled": True,
-        "engine": "comfyui",
-        "comfyui": {**comfy, "COMFYUI_WORKFLOW": env["COMFYUI_WORKFLOW"], "COMFYUI_WORKFLOW_NODES": nodes},
-    }
-    status, after = srv.call("POST", "/api/v1/images/config/update", want, token=token)
-    assert status == 200, after
-    return "changed", after
+    """The role's images step (_webui_admin.images_step): post the workflow and node map only where they differ."""
+    changed, conf = images_step(srv.call, token, env["COMFYUI_WORKFLOW"], json.loads(env["COMFYUI_WORKFLOW_NODES"]))
+    return ("changed" if changed else "ok"), conf
 
 
 def with_nodes(conf, nodes):
