@@ -81,11 +81,6 @@ def zabbix_agent_settings(inputs):
     return _call("zabbix_agent_settings", _zabbix.settings, inputs)
 
 
-def zabbix_agent_firewall(read_lines, wanted_sources, port, zones=()):
-    """The agent port's firewalld rules, wanted and found (see zabbix_agent_firewall.yml)."""
-    return _call("zabbix_agent_firewall", _zabbix.firewall_plan, read_lines, wanted_sources, port, zones)
-
-
 class FilterModule:
     def filters(self):
         return {
@@ -95,6 +90,5 @@ class FilterModule:
             "backup_settings": backup_settings,
             "backup_checks": backup_checks,
             "zabbix_agent_checks": zabbix_agent_checks,
-            "zabbix_agent_firewall": zabbix_agent_firewall,
             "zabbix_agent_settings": zabbix_agent_settings,
         }

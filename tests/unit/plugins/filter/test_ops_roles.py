@@ -50,8 +50,6 @@ def test_zabbix_filters():
         [{"item": "agent.ping", "rc": 0, "stdout": "agent.ping   [s|1]"}], {"ActiveState": "active"}
     )
     assert [r["result"] for r in rows] == ["pass", "pass"]
-    with pytest.raises(AnsibleFilterError, match="zabbix_agent_listen_port"):
-        f.zabbix_agent_firewall([], [], "x")
 
 
 def test_zabbix_settings_filter():
