@@ -78,6 +78,7 @@ def zabbix_agent_settings(inputs):
     """The zabbix_agent role's input, checked and resolved (see zabbix_agent_settings.yml)."""
     if not isinstance(inputs, dict):
         raise AnsibleFilterError("zabbix_agent_settings: _input must be a mapping of the role's variables")
+    inputs = {key.removeprefix("zabbix_agent_"): value for key, value in inputs.items()}
     return _call("zabbix_agent_settings", _zabbix.settings, inputs)
 
 
