@@ -78,12 +78,8 @@ def zabbix_agent_settings(inputs):
     """The zabbix_agent role's input, checked and resolved (see zabbix_agent_settings.yml)."""
     if not isinstance(inputs, dict):
         raise AnsibleFilterError("zabbix_agent_settings: _input must be a mapping of the role's variables")
+    inputs = {key.removeprefix("zabbix_agent_"): value for key, value in inputs.items()}
     return _call("zabbix_agent_settings", _zabbix.settings, inputs)
-
-
-def zabbix_agent_firewall(read_lines, wanted_sources, port, zones=()):
-    """The agent port's firewalld rules, wanted and found (see zabbix_agent_firewall.yml)."""
-    return _call("zabbix_agent_firewall", _zabbix.firewall_plan, read_lines, wanted_sources, port, zones)
 
 
 class FilterModule:
@@ -95,6 +91,5 @@ class FilterModule:
             "backup_settings": backup_settings,
             "backup_checks": backup_checks,
             "zabbix_agent_checks": zabbix_agent_checks,
-            "zabbix_agent_firewall": zabbix_agent_firewall,
             "zabbix_agent_settings": zabbix_agent_settings,
         }

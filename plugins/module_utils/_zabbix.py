@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The zabbix_agent role's input checks, verify rows and firewalld plan, as plain functions (stdlib only)."""
+"""The zabbix_agent role's input checks and verify rows, as plain functions (stdlib only)."""
 
 from __future__ import annotations
 
@@ -159,83 +159,3 @@ def agent_checks(key_results, service_status):
             detail = detail[:117] + "..."
         rows.append({"check": f"zabbix key {key}", "result": "pass" if ok else "fail", "detail": detail})
     return rows
-
-
-def _rule(source, port):
-    family = "ipv6" if ":" in source else "ipv4"
-    return f'rule family="{family}" source address="{source}" port port="{port}" protocol="tcp" accept'
-
-
-def rich_rules(text):
-    """{zone: [rich rule]} of every zone in ``firewall-cmd [--permanent] --list-all-zones``.
-
-    Each zone starts with an unindented ``<name>`` or ``<name> (default, active)``
-    line; its rich rules follow the ``  rich rules:`` line, one per tab-indented line.
-    """
-    rules, zone, in_rich = {}, None, False
-    for line in (text or "").splitlines():
-        if line.strip() and not line[0].isspace():
-            zone, in_rich = line.split()[0], False
-            rules[zone] = []
-        elif zone is None:
-            continue
-        elif line.startswith("\t"):
-            if in_rich and line.strip():
-                rules[zone].append(line.strip())
-        else:
-            in_rich = line.strip().startswith("rich rules:")
-    return rules
-
-
-def firewall_plan(read_lines, wanted_sources, port, zones=()):
-    """The agent port's rich rules: wanted and as they are.
-
-    read_lines: what tasks/firewalld.yml's read printed: lines ``resolved=<name>=<addr> ...``
-    (names resolved with getent ahosts), then, when firewalld runs, ``@@permanent`` and
-    ``@@runtime`` each followed by the output of ``firewall-cmd [--permanent] --list-all-zones``
-    (two firewall-cmd runs, however many zones).
-    wanted_sources: addresses, CIDRs or names (resolved on the host by the read).
-    zones: the zones to hold the rules; those that exist (permanent configuration) are used.
-    Returns {names, unresolved, sources, rules, zones, differs}. Loopback needs no rule.
-    """
-    if isinstance(wanted_sources, str):
-        wanted_sources = [s.strip() for s in wanted_sources.split(",") if s.strip()]
-    if isinstance(zones, str):
-        zones = [s.strip() for s in zones.split(",") if s.strip()]
-    try:
-        port = int(port)
-    except (TypeError, ValueError):
-        raise ZabbixError(f"zabbix_agent_listen_port must be an integer; got {port!r}") from None
-    resolved, sections, section = {}, {}, None
-    for line in read_lines or []:
-        if line in ("@@permanent", "@@runtime"):
-            section = line[2:]
-            sections[section] = []
-        elif section is not None:
-            sections[section].append(line)
-        elif line.startswith("resolved="):
-            name, _sep, addrs = line[len("resolved=") :].partition("=")
-            resolved[name] = addrs.split()
-    found = {where: rich_rules("\n".join(lines)) for where, lines in sections.items()}
-    present = [zone for zone in zones or [] if zone in found.get("permanent", {})]
-    on_port = f'port="{port}"'
-    have = [
-        f"{where}={zone}={rule}"
-        for where in ("permanent", "runtime")
-        for zone in present
-        for rule in found.get(where, {}).get(zone, [])
-        if on_port in rule
-    ]
-    names = [s for s in wanted_sources if not is_network(s)]
-    sources = [s for s in wanted_sources if is_network(s)] + [a for addrs in resolved.values() for a in addrs]
-    sources = sorted({s for s in sources if not (s.startswith("127.") or s == "::1")})
-    rules = [_rule(s, port) for s in sources]
-    want = sorted(f"{where}={zone}={rule}" for where in ("permanent", "runtime") for zone in present for rule in rules)
-    return {
-        "names": names,
-        "unresolved": [name for name in names if name in resolved and not resolved[name]],
-        "sources": sources,
-        "rules": rules,
-        "zones": present,
-        "differs": sorted(have) != want,
-    }

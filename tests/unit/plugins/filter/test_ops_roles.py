@@ -50,8 +50,6 @@ def test_zabbix_filters():
         [{"item": "agent.ping", "rc": 0, "stdout": "agent.ping   [s|1]"}], {"ActiveState": "active"}
     )
     assert [r["result"] for r in rows] == ["pass", "pass"]
-    with pytest.raises(AnsibleFilterError, match="zabbix_agent_listen_port"):
-        f.zabbix_agent_firewall([], [], "x")
 
 
 def test_zabbix_settings_filter():
@@ -60,3 +58,9 @@ def test_zabbix_settings_filter():
     assert len(got["errors"]) == 1 and "zabbix_agent_server" in got["errors"][0]
     with pytest.raises(AnsibleFilterError, match="mapping"):
         check(["not", "a", "mapping"])
+
+
+def test_zabbix_settings_filter_takes_the_role_s_variable_names():
+    check = f.FilterModule().filters()["zabbix_agent_settings"]
+    got = check({"zabbix_agent_server": "192.0.2.10", "zabbix_agent_version": 7.0, "source": "zabbix"})
+    assert (got["errors"], got["servers"], got["source"]) == ([], ["192.0.2.10"], "zabbix")

@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _zabbix as z
@@ -73,89 +71,6 @@ def test_key_results(result, status, want):
 def test_long_details_are_cut():
     rows = z.agent_checks([_res("x", "x   [t|" + "a" * 300 + "]")], {})
     assert len(rows[1]["detail"]) == 120
-
-
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "zabbix")
-RULE = 'rule family="ipv4" source address="{}" port port="10050" protocol="tcp" accept'
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name), encoding="utf-8") as handle:
-        return handle.read()
-
-
-def read_lines(permanent, runtime, resolved=()):
-    """What tasks/firewalld.yml's read prints: resolved names, then both --list-all-zones outputs."""
-    return [*resolved, "@@permanent", *permanent.splitlines(), "@@runtime", *runtime.splitlines()]
-
-
-# The Debian 13 host of the zabbix_agent scenario after the role converged (firewalld 2.3.1):
-# public holds the rules of both servers, in both configurations.
-PERMANENT = fixture("firewalld-list-all-zones-permanent.txt")
-RUNTIME = fixture("firewalld-list-all-zones-runtime.txt")
-
-
-def test_rich_rules_of_a_recorded_list_all_zones():
-    rules = z.rich_rules(RUNTIME)
-    assert sorted(rules) == ["block", "dmz", "drop", "external", "home", "internal", "public", "trusted", "work"]
-    assert rules["public"] == [RULE.format("100.100.1.2"), RULE.format("192.0.2.10")]
-    assert rules["trusted"] == []
-
-
-def test_firewall_plan_converged_does_not_differ():
-    plan = z.firewall_plan(
-        read_lines(PERMANENT, RUNTIME), ["100.100.1.2", "192.0.2.10"], 10050, ["self-hosted", "public"]
-    )
-    # self-hosted does not exist on this host: left out.
-    assert plan["zones"] == ["public"]
-    assert plan["rules"] == [RULE.format("100.100.1.2"), RULE.format("192.0.2.10")]
-    assert plan["differs"] is False
-
-
-def test_firewall_plan_from_a_read_with_names_and_a_strangers_rule():
-    # A stranger's rule added by hand to the runtime configuration only.
-    runtime = RUNTIME.replace(
-        RULE.format("192.0.2.10"), RULE.format("192.0.2.10") + "\n\t" + RULE.format("100.100.1.3")
-    )
-    resolved = ["resolved=zabbix.example=192.0.2.20 2001:db8::20 ", "resolved=gone.example="]
-    plan = z.firewall_plan(
-        read_lines(PERMANENT, runtime, resolved),
-        ["100.100.1.2", "zabbix.example", "gone.example", "127.0.0.1"],
-        "10050",
-        "self-hosted,public",
-    )
-    assert plan["names"] == ["zabbix.example", "gone.example"]
-    assert plan["unresolved"] == ["gone.example"]
-    assert plan["sources"] == ["100.100.1.2", "192.0.2.20", "2001:db8::20"]
-    assert plan["rules"][2] == (
-        'rule family="ipv6" source address="2001:db8::20" port port="10050" protocol="tcp" accept'
-    )
-    assert plan["zones"] == ["public"]
-    assert plan["differs"] is True
-
-
-def test_firewall_plan_only_the_agents_port_counts():
-    other = 'rule family="ipv4" source address="10.0.0.9" port port="22" protocol="tcp" accept'
-    runtime = RUNTIME.replace(RULE.format("192.0.2.10"), RULE.format("192.0.2.10") + "\n\t" + other)
-    plan = z.firewall_plan(read_lines(PERMANENT, runtime), ["100.100.1.2", "192.0.2.10"], 10050, ["public"])
-    assert plan["differs"] is False
-
-
-def test_firewall_plan_missing_runtime_rule_differs():
-    runtime = RUNTIME.replace("\t" + RULE.format("192.0.2.10") + "\n", "")
-    plan = z.firewall_plan(read_lines(PERMANENT, runtime), ["100.100.1.2", "192.0.2.10"], 10050, ["public"])
-    assert plan["differs"] is True
-
-
-def test_firewall_plan_without_firewalld_has_no_zones():
-    plan = z.firewall_plan([], ["192.0.2.10", "192.0.2.0/24"], 10050, ["public"])
-    assert plan["zones"] == [] and plan["differs"] is False
-    assert plan["sources"] == ["192.0.2.0/24", "192.0.2.10"]
-
-
-def test_firewall_plan_bad_port():
-    with pytest.raises(z.ZabbixError, match="zabbix_agent_listen_port"):
-        z.firewall_plan([], [], "ten")
 
 
 GOOD = {
