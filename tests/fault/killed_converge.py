@@ -4,7 +4,7 @@
 Runs ``ansible-playbook ARGS...`` (the arguments after ``--`` are passed through
 unchanged) in a new session, reads its output line by line and echoes it.
 Once a line contains ``--marker`` (a task banner such as
-``TASK [homelab.ai_stack._common : Start and wait until healthy ollama]``) it
+``TASK [homelab.ai_stack.ollama : Deploy the compose project of ollama]``) it
 waits ``--delay`` seconds, so that task's module is in flight on the host, and
 then sends SIGKILL to the whole process group: ansible-playbook, its forks and
 their connection processes die at once, with no chance to clean up.
