@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (
     PiholeListsError,
@@ -77,15 +78,42 @@ def _lan_errors(lan_address, lan_sources, allow_public, bind_address, host_addre
     return []
 
 
+def port53(listeners, bind_address, stub_listener):
+    """Who holds <bind address>:53, as the role reads it: ``(errors, free_stub)``.
+
+    ``listeners``: the ``listeners`` of the host facts. docker-proxy (the
+    stack's own publisher) is never in the way. Another program is an error;
+    systemd-resolved's stub is one only when ``stub_listener`` is ``keep``.
+    ``free_stub``: whether the role turns the stub listener off (``disable``,
+    or ``auto`` when anything but docker-proxy holds the port).
+    """
+    wanted = ["53/tcp", "53/udp"]
+    held = ports_held(listeners, wanted, bind_address)
+    others = ports_held(listeners, wanted, bind_address, ["docker-proxy", "systemd-resolve"])
+    errors = []
+    if others:
+        errors.append(
+            f"Port 53 on {bind_address} is taken: {', '.join(others)}. Stop that DNS server or bind it elsewhere; "
+            "the role frees only systemd-resolved's stub listener."
+        )
+    if stub_listener == "keep" and held:
+        errors.append(
+            f"systemd-resolved listens on {', '.join(held)} and pihole_resolved_stub_listener is 'keep'. "
+            "Set it to 'auto' to let the role set DNSStubListener=no, or free port 53 yourself."
+        )
+    return errors, stub_listener == "disable" or (stub_listener == "auto" and bool(held))
+
+
 def preflight(data):
     """Every problem with the pihole role's inputs, and the local records.
 
     ``data`` keys: admin_password, bind_address, nginx_host, vhosts (the nginx
     role's vhosts, each with ``fqdn``), records_address, dns_records,
     cname_records, upstreams, ftlconf, lists (the pihole_lists_check mapping),
-    lan_address, lan_sources, allow_public, host_addresses. Returns
-    ``{"errors": [...], "records": {"hosts": [...], "cnames": [...]}}``; the
-    records are empty lists when there are errors.
+    lan_address, lan_sources, allow_public, host_addresses, and with
+    ``listeners`` (host facts) stub_listener (see :func:`port53`). Returns
+    ``{"errors": [...], "records": {"hosts": [...], "cnames": [...]},
+    "free_stub": bool}``; the records are empty lists when there are errors.
     """
     errors = []
     password = data.get("admin_password")
@@ -133,7 +161,11 @@ def preflight(data):
         bind,
         list(data.get("host_addresses") or []),
     )
+    free_stub = False
+    if "listeners" in data:
+        refusals, free_stub = port53(data["listeners"], bind, data.get("stub_listener", "auto"))
+        errors += refusals
     records = {"hosts": [], "cnames": []}
     if not errors:
         records = pihole_records([v["fqdn"] for v in vhosts], address, dns_records, cname_records)
-    return {"errors": errors, "records": records}
+    return {"errors": errors, "records": records, "free_stub": free_stub}
