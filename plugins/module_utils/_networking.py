@@ -5,7 +5,7 @@
 
 Plain functions (stdlib plus _zone_plan), called by the ``networking_preflight``
 filter. ``preflight()`` turns the lines of the role's read command (``bin=``,
-``pkg=``, ``daemon_json=``, ``policy=``, ``network=``, ``ps=``, ``unit=``,
+``pkg=``, ``daemon_json=``, ``policy_xml=``, ``network=``, ``ps=``, ``unit=``,
 ``front_door=``) and the host's routes into the facts the tasks act on, plans
 the three zones (``_zone_plan.build_zone_plan``) and returns every problem at
 once, each naming the variable to edit.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import xml.etree.ElementTree as ET
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
@@ -33,6 +34,34 @@ def _prefixed(lines, prefix):
     return [line[len(prefix) + 1 :] for line in lines if line.startswith(prefix + "=")]
 
 
+def policy_current(xml_text, zone, subnet):
+    """Whether the permanent forward policy (its XML file in /etc/firewalld/policies) is the role's.
+
+    The role's: ingress from ``zone`` only, egress to ANY, and one rich rule accepting IPv4 from ``subnet``
+    (what ``firewall-cmd --permanent --info-policy`` shows as ``rule family="ipv4" source address="<subnet>"
+    accept``); firewalld writes it as ``<rule family="ipv4"><source address=".."/><accept/></rule>``.
+    """
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError:
+        return False
+    rules = root.findall("rule")
+    return (
+        [e.get("name") for e in root.findall("ingress-zone")] == [zone]
+        and [e.get("name") for e in root.findall("egress-zone")] == ["ANY"]
+        and len(rules) == 1
+        and rules[0].attrib == {"family": "ipv4"}
+        and [(c.tag, c.attrib) for c in rules[0]] == [("source", {"address": subnet}), ("accept", {})]
+    )
+
+
+def _b64(text):
+    try:
+        return base64.b64decode(text or "").decode("utf-8")
+    except ValueError:
+        return ""
+
+
 def read_lines(lines):
     """The facts in the read command's output lines."""
     lines = list(lines or [])
@@ -41,19 +70,17 @@ def read_lines(lines):
         if "=" in line and not line.startswith(tuple(p + "=" for p in LIST_PREFIXES)):
             key, value = line.split("=", 1)
             kv[key] = value
-    daemon = {}
-    if kv.get("daemon_json"):
-        try:
-            daemon = json.loads(base64.b64decode(kv["daemon_json"]).decode("utf-8"))
-        except ValueError:
-            daemon = {}
+    try:
+        daemon = json.loads(_b64(kv.get("daemon_json"))) if kv.get("daemon_json") else {}
+    except ValueError:
+        daemon = {}
     binaries = _prefixed(lines, "bin")
     return {
         "docker_installed": "dockerd" in binaries,
         "firewalld_installed": "firewalld" in binaries,
         "installed_packages": [p.split()[-1] for p in _prefixed(lines, "pkg") if p.startswith("ii ") and p.split()],
         "daemon": daemon if isinstance(daemon, dict) else {},
-        "policy_current": kv.get("policy", "unknown") == "current",
+        "policy_xml": _b64(kv.get("policy_xml")),
         "network": kv.get("network", "").split("|"),
         "published": _prefixed(lines, "ps"),
         "units": dict(u.split("=", 1) if "=" in u else (u, "") for u in _prefixed(lines, "unit")),
@@ -137,6 +164,7 @@ def preflight(data):
     facts = read_lines(data.get("lines"))
     bridge, subnet = data.get("docker_bridge"), data.get("docker_subnet")
     network = facts.pop("network")
+    facts["policy_current"] = policy_current(facts.pop("policy_xml"), data["zone"]["name"], subnet)
     facts["network_current"] = (
         len(network) == 3 and network[0] == "bridge" and network[1].split() == [subnet] and network[2] == bridge
     )
