@@ -10,12 +10,12 @@ homelab.ai_stack.docker_preflight call them.
 from __future__ import annotations
 
 import copy
-import hashlib
 import ipaddress
 import json
 import os
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
 
 NVIDIA_RUNTIME = {"nvidia": {"path": "nvidia-container-runtime", "runtimeArgs": []}}
@@ -162,22 +162,6 @@ def input_errors(
 DOCKERD = ("/usr/bin/dockerd", "/usr/sbin/dockerd")
 
 
-def _sha1(text):
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def _in_place(have, wanted):
-    """Whether every wanted (path, kind, mode, sha1 or None) is as the read saw it (root-owned); kind absent: gone."""
-    for path, kind, mode, sha in wanted:
-        seen = have.get(path)
-        if kind == "absent":
-            if seen is not None:
-                return False
-        elif seen is None or seen[:4] != [kind, mode, "root", "root"] or (sha and seen[4:] != [sha]):
-            return False
-    return True
-
-
 def preflight(lines, data):
     """What the docker role's read found, what it must do and every input problem, from one read.
 
@@ -202,8 +186,7 @@ def preflight(lines, data):
         elif kind == "user":
             users.append(rest)
         elif kind == "have":
-            path, *seen = rest.split()
-            have[path] = seen
+            have.update(_file_state.parse([rest]))
         elif line == "pending":
             pending = True
         elif line.strip():
@@ -244,11 +227,11 @@ def preflight(lines, data):
         settings.update(live_restore=data.get("live_restore"), address_pools=data.get("address_pools"))
         content = daemon_json(daemon_config(nvidia_runtime_installed=runtime, options=data.get("options"), **settings))
     daemon, dropin, dropin_content = data.get("daemon_json"), data.get("dropin"), data.get("dropin_content") or ""
-    wanted = [(os.path.dirname(daemon), "d", "755", None), (daemon, "f", "644", _sha1(content))]
+    wanted = [{"dest": os.path.dirname(daemon), "state": "directory"}, {"dest": daemon, "content": content}]
     if dropin_content:
-        wanted += [(os.path.dirname(dropin), "d", "755", None), (dropin, "f", "644", _sha1(dropin_content))]
+        wanted += [{"dest": os.path.dirname(dropin), "state": "directory"}, {"dest": dropin, "content": dropin_content}]
     else:
-        wanted.append((dropin, "absent", None, None))
+        wanted.append({"dest": dropin, "state": "absent"})
     return {
         "files": files,
         "group_members": members,
@@ -258,6 +241,6 @@ def preflight(lines, data):
         "conflicts_installed": conflicts,
         "install_needed": install_needed,
         "daemon_json": content,
-        "files_in_place": not pending and _in_place(have, wanted),
+        "files_in_place": not pending and _file_state.in_place(wanted, have),
         "errors": errors,
     }

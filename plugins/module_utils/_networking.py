@@ -6,7 +6,7 @@
 Plain functions (stdlib plus _zone_plan), called by the ``networking_preflight``
 filter. ``preflight()`` turns the lines of the role's read command (``bin=``,
 ``pkg=``, ``daemon_json=``, ``policy_xml=``, ``network=``, ``ps=``, ``unit=``,
-``front_door=``) and the host's routes into the facts the tasks act on, plans
+``front_door=``, ``have=``) and the host's routes into the facts the tasks act on, plans
 the three zones (``_zone_plan.build_zone_plan``) and returns every problem at
 once, each naming the variable to edit.
 """
@@ -18,6 +18,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     ZonePlanError,
@@ -27,7 +28,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import
 
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 NETWORK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-LIST_PREFIXES = ("bin", "pkg", "ps", "unit")
+LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have")
 
 
 def _prefixed(lines, prefix):
@@ -85,6 +86,8 @@ def read_lines(lines):
         "published": _prefixed(lines, "ps"),
         "units": dict(u.split("=", 1) if "=" in u else (u, "") for u in _prefixed(lines, "unit")),
         "front_door_loaded": kv.get("front_door", "") == "loaded",
+        # The files the role writes, for the files_in_place filter (module_utils/_file_state.py).
+        "have": _file_state.parse(_prefixed(lines, "have")),
     }
 
 

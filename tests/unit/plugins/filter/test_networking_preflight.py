@@ -31,6 +31,7 @@ LINES = [
     "unit=ai-stack-front-door=enabled",
     "unit=ai-stack-start-published=enabled",
     "front_door=loaded",
+    "have=/etc/ai-stack d 755 root root",
 ]
 ROUTES = [
     {"dst": "default", "dev": "eth0"},
@@ -95,6 +96,7 @@ def test_the_read_of_a_converged_host():
     assert facts["policy_current"] and facts["network_current"] and facts["front_door_loaded"]
     assert facts["published"] == ["probe|100.100.1.1:80->8080/tcp", "leaky|0.0.0.0:9000->9000/tcp"]
     assert facts["units"] == {"ai-stack-front-door": "enabled", "ai-stack-start-published": "enabled"}
+    assert facts["have"] == {"/etc/ai-stack": ["d", "755", "root", "root"]}
     assert facts["reserved"] == {
         "the route to 172.17.0.0/16 on docker0": ["172.17.0.0/16"],
         "the route to 192.168.50.0/24 on lan-a": ["192.168.50.0/24"],
