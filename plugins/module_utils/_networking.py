@@ -28,6 +28,30 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import
 
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 NETWORK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# The variables the plans' errors name, per zone (the role's inputs, and the ai_stack_* settings they default to).
+VAR_NAMES = {
+    "zone": {
+        "ports": "networking_ports/networking_extra_ports",
+        "sources": "networking_allowed_sources (ai_stack_allowed_sources)",
+        "docker_subnet": "networking_docker_subnet (ai_stack_docker_subnet)",
+        "interfaces": "networking_zone_interfaces (ai_stack_tailscale_interface)",
+        "services": "networking_zone_services",
+        "name": "networking_zone",
+        "allow_public": "networking_allow_public_sources (ai_stack_allow_public_sources)",
+    },
+    "public": {
+        "ports": "networking_public_ports",
+        "services": "networking_public_services",
+        "name": "networking_public_zone",
+    },
+    "lan": {
+        "ports": "networking_public_ports",
+        "sources": "networking_lan_sources (ai_stack_lan_sources)",
+        "services": "networking_public_services",
+        "name": "networking_lan_zone",
+        "allow_public": "networking_allow_public_sources (ai_stack_allow_public_sources)",
+    },
+}
 LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have")
 
 
@@ -160,7 +184,8 @@ def preflight(data):
 
     ``data``: ``lines`` (the read's stdout lines), ``routes`` (host_facts' routes),
     ``packages`` (the packages of this OS family), ``debian`` (bool), ``daemon_json``,
-    ``zone`` / ``public`` / ``lan`` (build_zone_plan arguments; ``public.manage``),
+    ``zone`` / ``public`` / ``lan`` (build_zone_plan arguments; ``public.manage``; ``var_names``
+    defaults to :data:`VAR_NAMES`),
     ``docker_subnet``, ``docker_bridge``, ``docker_network``, ``docker_zone``,
     ``lan_address``, ``bind_address``, ``front_door``, ``start_published``, ``check_mode``.
     """
@@ -177,11 +202,11 @@ def preflight(data):
     pools = [p.get("base") for p in facts["daemon"].get("default-address-pools") or [] if isinstance(p, dict)]
     facts["reserved"] = reserved_networks(data.get("routes"), bridge, pools, data.get("daemon_json"))
     errors = []
-    zone_plan = _plan(errors, reserved=facts["reserved"], **data["zone"])
-    public = dict(data["public"])
+    zone_plan = _plan(errors, reserved=facts["reserved"], **dict({"var_names": VAR_NAMES["zone"]}, **data["zone"]))
+    public = dict({"var_names": VAR_NAMES["public"]}, **data["public"])
     manage_public = public.pop("manage")
     public_plan = _plan(errors, **public) if manage_public else {}
-    lan_plan = _plan(errors, **data["lan"])
+    lan_plan = _plan(errors, **dict({"var_names": VAR_NAMES["lan"]}, **data["lan"]))
     errors += _other_errors(data, zone_plan, lan_plan, facts["docker_installed"])
     facts.update(zone_plan=zone_plan or {}, public_plan=public_plan or {}, lan_plan=lan_plan or {}, errors=errors)
     return facts

@@ -197,3 +197,14 @@ def test_the_filter_flattens_port_maps_and_names_bad_ones():
 def test_a_policy_that_differs_is_not_current(edit):
     assert policy_current(POLICY_XML, "self-hosted", "172.30.0.0/24")
     assert not policy_current(edit(POLICY_XML), "self-hosted", "172.30.0.0/24")
+
+
+def test_without_var_names_the_errors_name_the_role_variables():
+    plain = data()
+    for zone in ("zone", "public", "lan"):
+        plain[zone].pop("var_names")
+    plain["zone"]["sources"] = ["8.8.8.0/24"]
+    plain["lan"]["sources"] = ["9.9.9.0/24"]
+    errors = preflight(plain)["errors"]
+    assert any("networking_allowed_sources (ai_stack_allowed_sources)" in e for e in errors), errors
+    assert any("networking_lan_sources (ai_stack_lan_sources)" in e for e in errors), errors
