@@ -125,3 +125,19 @@ def test_another_dns_server_is_refused_whatever_the_stub_setting():
     result = preflight(dict(GOOD, listeners=parse_ss(DNSMASQ.replace("100.100.1.1", "172.30.0.1"))))
     assert len(result["errors"]) == 1
     assert "Port 53 on 172.30.0.1 is taken" in result["errors"][0]
+
+
+def test_list_inputs_given_as_command_line_strings_are_lists():
+    result = preflight(
+        dict(GOOD, upstreams="1.1.1.1, 9.9.9.9#53", cap_add='["CHOWN", "KILL"]', lists={"allow": "good.example"})
+    )
+    assert result["errors"] == []
+    assert result["inputs"]["upstreams"] == ["1.1.1.1", "9.9.9.9#53"]
+    assert result["inputs"]["cap_add"] == ["CHOWN", "KILL"]
+    assert result["lists"]["allow"] == ["good.example"] and result["lists"]["groups"] == []
+
+
+def test_a_list_input_that_is_no_list_names_its_variable():
+    result = preflight(dict(GOOD, dns_records='{"name": "nas"}', lists={"deny": "[bad json"}))
+    assert result["errors"][0].startswith("pihole_dns_records: ") and "is not a list" in result["errors"][0]
+    assert result["errors"][1].startswith("pihole_denylist: ") and "not valid JSON" in result["errors"][1]
