@@ -30,6 +30,19 @@ def docker_input_errors(pools, **settings):
     return _docker.input_errors(address_pools=_plain(pools or []), **_plain(settings))
 
 
+def docker_preflight(lines, data):
+    """See docker_preflight.yml."""
+    if lines is not None and not isinstance(lines, (list, tuple)):
+        raise AnsibleFilterError(f"docker_preflight: _input must be the read's stdout_lines, got {lines!r}")
+    if not isinstance(data, Mapping):
+        raise AnsibleFilterError(f"docker_preflight: data must be a dict, got {data!r}")
+    return _docker.preflight(list(lines or []), _plain(dict(data)))
+
+
 class FilterModule:
     def filters(self):
-        return {"docker_daemon_config": docker_daemon_config, "docker_input_errors": docker_input_errors}
+        return {
+            "docker_daemon_config": docker_daemon_config,
+            "docker_input_errors": docker_input_errors,
+            "docker_preflight": docker_preflight,
+        }

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The docker role's daemon.json and its input checks, as plain functions.
 
-The filters homelab.ai_stack.docker_daemon_config and homelab.ai_stack.docker_input_errors call them.
+The filters homelab.ai_stack.docker_daemon_config, homelab.ai_stack.docker_input_errors and
+homelab.ai_stack.docker_preflight call them.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+import os
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
 
 NVIDIA_RUNTIME = {"nvidia": {"path": "nvidia-container-runtime", "runtimeArgs": []}}
@@ -154,3 +157,90 @@ def input_errors(
             " after systemctl daemon-reload; use auto or cgroupfs"
         )
     return out
+
+
+DOCKERD = ("/usr/bin/dockerd", "/usr/sbin/dockerd")
+
+
+def preflight(lines, data):
+    """What the docker role's read found, what it must do and every input problem, from one read.
+
+    ``lines``: the output of tasks/preflight.yml's command: dpkg-query lines (``ii docker.io``),
+    ``file PATH``, ``group MEMBERS``, ``unit ENABLED ACTIVE``, ``user NAME``, ``have PATH KIND MODE OWNER
+    GROUP [SHA1]`` for the files the role writes, and ``pending`` when a Docker restart marker is there.
+    ``data``: os_family, distribution, major, source, packages (of the source; None: unsupported OS),
+    conflicting, remove_conflicting, no_compose_v2, users, nvidia_path, daemon_json (path), dropin (path),
+    dropin_content ('' for none), nvidia_runtime_fact, and the daemon.json settings (log_max_size,
+    log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet).
+    """
+    files, members, unit, dpkg, users, have = [], [], [], [], [], {}
+    pending = False
+    for line in lines or []:
+        kind, _sep, rest = line.partition(" ")
+        if kind == "file":
+            files.append(rest)
+        elif kind == "group":
+            members = rest.split()
+        elif kind == "unit":
+            unit = rest.split()
+        elif kind == "user":
+            users.append(rest)
+        elif kind == "have":
+            have.update(_file_state.parse([rest]))
+        elif line == "pending":
+            pending = True
+        elif line.strip():
+            dpkg.append(line.split())
+    installed_packages = [words[-1] for words in dpkg if words[0] == "ii"]
+    on_disk = [words[-1] for words in dpkg if len(words[0]) > 1 and words[0][1] not in "nc"]
+    packages = data.get("packages")
+    source = data.get("source")
+    debian = data.get("os_family") == "Debian"
+    conflicts = (
+        [p for p in on_disk if p in (data.get("conflicting") or [])] if as_bool(data.get("remove_conflicting")) else []
+    )
+    install_needed = (
+        not debian
+        or source == "docker"
+        or bool(conflicts)
+        or any(f.startswith("/etc/apt/") for f in files)
+        or any(p not in installed_packages for p in packages or [])
+    )
+    errors = []
+    distribution = data.get("distribution")
+    if packages is None:
+        errors.append(f"docker role: {distribution} is not supported; supported OS families: Debian, RedHat")
+    if source == "distro" and str(data.get("major")) in [str(m) for m in data.get("no_compose_v2") or []]:
+        errors.append(
+            f"docker_install_source: {distribution} {data.get('major')} has no Docker Compose v2 in its own"
+            " packages; set docker_install_source: docker (Docker's repository)"
+        )
+    # Members of the docker group are not looked up.
+    missing_users = [u for u in data.get("users") or [] if u not in members and u not in users]
+    if missing_users:
+        errors.append("docker_users: no such user(s) on this host: " + ", ".join(missing_users))
+    settings = {k: data.get(k) for k in ("log_max_size", "log_max_file", "nvidia_runtime", "cgroup")}
+    errors += input_errors(address_pools=data.get("address_pools"), docker_subnet=data.get("docker_subnet"), **settings)
+    runtime = data.get("nvidia_path") in files or as_bool(data.get("nvidia_runtime_fact"))
+    content = ""
+    if not errors:
+        settings.update(live_restore=data.get("live_restore"), address_pools=data.get("address_pools"))
+        content = daemon_json(daemon_config(nvidia_runtime_installed=runtime, options=data.get("options"), **settings))
+    daemon, dropin, dropin_content = data.get("daemon_json"), data.get("dropin"), data.get("dropin_content") or ""
+    wanted = [{"dest": os.path.dirname(daemon), "state": "directory"}, {"dest": daemon, "content": content}]
+    if dropin_content:
+        wanted += [{"dest": os.path.dirname(dropin), "state": "directory"}, {"dest": dropin, "content": dropin_content}]
+    else:
+        wanted.append({"dest": dropin, "state": "absent"})
+    return {
+        "files": files,
+        "group_members": members,
+        "unit": unit,
+        "installed_packages": installed_packages,
+        "installed": any(path in files for path in DOCKERD),
+        "conflicts_installed": conflicts,
+        "install_needed": install_needed,
+        "daemon_json": content,
+        "files_in_place": not pending and _file_state.in_place(wanted, have),
+        "errors": errors,
+    }

@@ -5,8 +5,8 @@
 
 Plain functions (stdlib plus _zone_plan), called by the ``networking_preflight``
 filter. ``preflight()`` turns the lines of the role's read command (``bin=``,
-``pkg=``, ``daemon_json=``, ``policy=``, ``network=``, ``ps=``, ``unit=``,
-``front_door=``) and the host's routes into the facts the tasks act on, plans
+``pkg=``, ``daemon_json=``, ``policy_xml=``, ``network=``, ``ps=``, ``unit=``,
+``front_door=``, ``have=``) and the host's routes into the facts the tasks act on, plans
 the three zones (``_zone_plan.build_zone_plan``) and returns every problem at
 once, each naming the variable to edit.
 """
@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+import xml.etree.ElementTree as ET
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     ZonePlanError,
@@ -26,11 +28,63 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import
 
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 NETWORK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-LIST_PREFIXES = ("bin", "pkg", "ps", "unit")
+# The variables the plans' errors name, per zone (the role's inputs, and the ai_stack_* settings they default to).
+VAR_NAMES = {
+    "zone": {
+        "ports": "networking_ports/networking_extra_ports",
+        "sources": "networking_allowed_sources (ai_stack_allowed_sources)",
+        "docker_subnet": "networking_docker_subnet (ai_stack_docker_subnet)",
+        "interfaces": "networking_zone_interfaces (ai_stack_tailscale_interface)",
+        "services": "networking_zone_services",
+        "name": "networking_zone",
+        "allow_public": "networking_allow_public_sources (ai_stack_allow_public_sources)",
+    },
+    "public": {
+        "ports": "networking_public_ports",
+        "services": "networking_public_services",
+        "name": "networking_public_zone",
+    },
+    "lan": {
+        "ports": "networking_public_ports",
+        "sources": "networking_lan_sources (ai_stack_lan_sources)",
+        "services": "networking_public_services",
+        "name": "networking_lan_zone",
+        "allow_public": "networking_allow_public_sources (ai_stack_allow_public_sources)",
+    },
+}
+LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have")
 
 
 def _prefixed(lines, prefix):
     return [line[len(prefix) + 1 :] for line in lines if line.startswith(prefix + "=")]
+
+
+def policy_current(xml_text, zone, subnet):
+    """Whether the permanent forward policy (its XML file in /etc/firewalld/policies) is the role's.
+
+    The role's: ingress from ``zone`` only, egress to ANY, and one rich rule accepting IPv4 from ``subnet``
+    (what ``firewall-cmd --permanent --info-policy`` shows as ``rule family="ipv4" source address="<subnet>"
+    accept``); firewalld writes it as ``<rule family="ipv4"><source address=".."/><accept/></rule>``.
+    """
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError:
+        return False
+    rules = root.findall("rule")
+    return (
+        [e.get("name") for e in root.findall("ingress-zone")] == [zone]
+        and [e.get("name") for e in root.findall("egress-zone")] == ["ANY"]
+        and len(rules) == 1
+        and rules[0].attrib == {"family": "ipv4"}
+        and [(c.tag, c.attrib) for c in rules[0]] == [("source", {"address": subnet}), ("accept", {})]
+    )
+
+
+def _b64(text):
+    try:
+        return base64.b64decode(text or "").decode("utf-8")
+    except ValueError:
+        return ""
 
 
 def read_lines(lines):
@@ -41,23 +95,23 @@ def read_lines(lines):
         if "=" in line and not line.startswith(tuple(p + "=" for p in LIST_PREFIXES)):
             key, value = line.split("=", 1)
             kv[key] = value
-    daemon = {}
-    if kv.get("daemon_json"):
-        try:
-            daemon = json.loads(base64.b64decode(kv["daemon_json"]).decode("utf-8"))
-        except ValueError:
-            daemon = {}
+    try:
+        daemon = json.loads(_b64(kv.get("daemon_json"))) if kv.get("daemon_json") else {}
+    except ValueError:
+        daemon = {}
     binaries = _prefixed(lines, "bin")
     return {
         "docker_installed": "dockerd" in binaries,
         "firewalld_installed": "firewalld" in binaries,
         "installed_packages": [p.split()[-1] for p in _prefixed(lines, "pkg") if p.startswith("ii ") and p.split()],
         "daemon": daemon if isinstance(daemon, dict) else {},
-        "policy_current": kv.get("policy", "unknown") == "current",
+        "policy_xml": _b64(kv.get("policy_xml")),
         "network": kv.get("network", "").split("|"),
         "published": _prefixed(lines, "ps"),
         "units": dict(u.split("=", 1) if "=" in u else (u, "") for u in _prefixed(lines, "unit")),
         "front_door_loaded": kv.get("front_door", "") == "loaded",
+        # The files the role writes, for the files_in_place filter (module_utils/_file_state.py).
+        "have": _file_state.parse(_prefixed(lines, "have")),
     }
 
 
@@ -130,13 +184,15 @@ def preflight(data):
 
     ``data``: ``lines`` (the read's stdout lines), ``routes`` (host_facts' routes),
     ``packages`` (the packages of this OS family), ``debian`` (bool), ``daemon_json``,
-    ``zone`` / ``public`` / ``lan`` (build_zone_plan arguments; ``public.manage``),
+    ``zone`` / ``public`` / ``lan`` (build_zone_plan arguments; ``public.manage``; ``var_names``
+    defaults to :data:`VAR_NAMES`),
     ``docker_subnet``, ``docker_bridge``, ``docker_network``, ``docker_zone``,
     ``lan_address``, ``bind_address``, ``front_door``, ``start_published``, ``check_mode``.
     """
     facts = read_lines(data.get("lines"))
     bridge, subnet = data.get("docker_bridge"), data.get("docker_subnet")
     network = facts.pop("network")
+    facts["policy_current"] = policy_current(facts.pop("policy_xml"), data["zone"]["name"], subnet)
     facts["network_current"] = (
         len(network) == 3 and network[0] == "bridge" and network[1].split() == [subnet] and network[2] == bridge
     )
@@ -146,11 +202,11 @@ def preflight(data):
     pools = [p.get("base") for p in facts["daemon"].get("default-address-pools") or [] if isinstance(p, dict)]
     facts["reserved"] = reserved_networks(data.get("routes"), bridge, pools, data.get("daemon_json"))
     errors = []
-    zone_plan = _plan(errors, reserved=facts["reserved"], **data["zone"])
-    public = dict(data["public"])
+    zone_plan = _plan(errors, reserved=facts["reserved"], **dict({"var_names": VAR_NAMES["zone"]}, **data["zone"]))
+    public = dict({"var_names": VAR_NAMES["public"]}, **data["public"])
     manage_public = public.pop("manage")
     public_plan = _plan(errors, **public) if manage_public else {}
-    lan_plan = _plan(errors, **data["lan"])
+    lan_plan = _plan(errors, **dict({"var_names": VAR_NAMES["lan"]}, **data["lan"]))
     errors += _other_errors(data, zone_plan, lan_plan, facts["docker_installed"])
     facts.update(zone_plan=zone_plan or {}, public_plan=public_plan or {}, lan_plan=lan_plan or {}, errors=errors)
     return facts

@@ -9,6 +9,7 @@ role's settings; the filter homelab.ai_stack.nvidia_plan calls plan().
 
 from __future__ import annotations
 
+import json
 import re
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
@@ -144,16 +145,38 @@ def errors(gpus, settings, host):
 
 
 def plan(gpus, settings=None, host=None):
-    """What the role works with: the NVIDIA GPUs, whether the driver answers, the kernel modules, the errors."""
+    """What the role works with: the NVIDIA GPUs, whether the driver answers, the kernel modules, the errors.
+
+    With ``settings['host']`` (the inventory name) and ``settings['require_gpu']``: a host without an
+    NVIDIA GPU is an error when a GPU is required, else ``notice`` says that the role does nothing.
+    """
     settings = settings or {}
     host = host or {}
     mine = nvidia_gpus(gpus)
     present = len(mine) > 0
+    name = settings.get("host") or "this host"
+    found = json.dumps([(gpu or {}).get("name") for gpu in gpus or []])
+    required = as_bool(settings.get("require_gpu", False))
+    notice = []
+    problems = errors(mine, settings, host) if present else []
+    if not present and required:
+        problems.append(
+            f"nvidia_require_gpu is true but {name} has no NVIDIA GPU (ai_stack_gpus: {found}). Check that the card"
+            " is seated and visible (`lspci -nn | grep -i nvidia`), remove the host from the ai_stack_gpu group, or"
+            " set nvidia_require_gpu false."
+        )
+    elif not present:
+        notice = [
+            f"No NVIDIA GPU on {name}: ansible_facts['ai_stack_gpus'] lists {len(gpus or [])} GPU(s) {found},"
+            " none from NVIDIA.",
+            "The nvidia role changes nothing on this host. Set nvidia_require_gpu true to make this an error.",
+        ]
     return {
         "gpus": mine,
         "gpu_present": present,
         # nvidia-smi answered for every card: the kernel module is loaded and matches the libraries.
         "driver_loaded": present and all(gpu.get("source") == "nvidia-smi" for gpu in mine),
         "kernel_modules": kernel_modules(mine, str(settings.get("driver_kernel_modules") or "auto")),
-        "errors": errors(mine, settings, host) if present else [],
+        "errors": problems,
+        "notice": notice,
     }

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
+from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip, list_input
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (
     PiholeListsError,
     wanted_state,
@@ -24,6 +25,16 @@ DOMAIN_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-
 FTLCONF_KEY_RE = re.compile(r"^[A-Za-z0-9_]+$")
 LAN_NAMES = {"sources": "pihole_lan_sources (ai_stack_lan_sources)", "allow_public": "ai_stack_allow_public_sources"}
 LIST_KEYS = ("groups", "adlists", "domains", "clients", "allow", "deny")
+# List inputs (given with -e they arrive as strings: "1.1.1.1,8.8.8.8" or a JSON list) and their variables.
+LIST_INPUTS = {
+    "upstreams": "pihole_upstreams",
+    "dns_records": "pihole_dns_records",
+    "cname_records": "pihole_cname_records",
+    "lan_sources": "pihole_lan_sources",
+    "cap_add": "pihole_cap_add",
+}
+LIST_VARS = {key: f"pihole_{key}" for key in ("groups", "adlists", "domains", "clients")}
+LIST_VARS.update(allow="pihole_allowlist", deny="pihole_denylist")
 
 
 def _ip(value, version=None):
@@ -77,17 +88,60 @@ def _lan_errors(lan_address, lan_sources, allow_public, bind_address, host_addre
     return []
 
 
+def port53(listeners, bind_address, stub_listener):
+    """Who holds <bind address>:53, as the role reads it: ``(errors, free_stub)``.
+
+    ``listeners``: the ``listeners`` of the host facts. docker-proxy (the
+    stack's own publisher) is never in the way. Another program is an error;
+    systemd-resolved's stub is one only when ``stub_listener`` is ``keep``.
+    ``free_stub``: whether the role turns the stub listener off (``disable``,
+    or ``auto`` when anything but docker-proxy holds the port).
+    """
+    wanted = ["53/tcp", "53/udp"]
+    held = ports_held(listeners, wanted, bind_address)
+    others = ports_held(listeners, wanted, bind_address, ["docker-proxy", "systemd-resolve"])
+    errors = []
+    if others:
+        errors.append(
+            f"Port 53 on {bind_address} is taken: {', '.join(others)}. Stop that DNS server or bind it elsewhere; "
+            "the role frees only systemd-resolved's stub listener."
+        )
+    if stub_listener == "keep" and held:
+        errors.append(
+            f"systemd-resolved listens on {', '.join(held)} and pihole_resolved_stub_listener is 'keep'. "
+            "Set it to 'auto' to let the role set DNSStubListener=no, or free port 53 yourself."
+        )
+    return errors, stub_listener == "disable" or (stub_listener == "auto" and bool(held))
+
+
+def _lists(values, names, errors):
+    """Each input of ``names`` as a list (list_input's reading), an error naming the variable when it is none."""
+    out = {}
+    for key, name in names.items():
+        try:
+            out[key] = list_input(values.get(key))
+        except ValueError as exc:
+            errors.append(f"{name}: {exc}")
+            out[key] = []
+    return out
+
+
 def preflight(data):
     """Every problem with the pihole role's inputs, and the local records.
 
     ``data`` keys: admin_password, bind_address, nginx_host, vhosts (the nginx
     role's vhosts, each with ``fqdn``), records_address, dns_records,
     cname_records, upstreams, ftlconf, lists (the pihole_lists_check mapping),
-    lan_address, lan_sources, allow_public, host_addresses. Returns
-    ``{"errors": [...], "records": {"hosts": [...], "cnames": [...]}}``; the
-    records are empty lists when there are errors.
+    lan_address, lan_sources, allow_public, host_addresses, and with
+    ``listeners`` (host facts) stub_listener (see :func:`port53`). Returns
+    ``{"errors": [...], "records": {"hosts": [...], "cnames": [...]},
+    "free_stub": bool, "inputs": {...}, "lists": {...}}`` (the list inputs of
+    :data:`LIST_INPUTS` and the ``lists`` as lists); the records are empty lists
+    when there are errors.
     """
     errors = []
+    inputs = _lists(data, LIST_INPUTS, errors)
+    lists = _lists(data.get("lists") or {}, LIST_VARS, errors)
     password = data.get("admin_password")
     if not isinstance(password, str) or len(password) < 8:
         errors.append("pihole_admin_password must be set (in the vault) and have 8 or more characters.")
@@ -107,10 +161,9 @@ def preflight(data):
             "in this play; set pihole_local_records_address or apply a role of the stack to that host in the "
             "same run."
         )
-    dns_records = data.get("dns_records") or []
-    cname_records = data.get("cname_records") or []
+    dns_records, cname_records = inputs["dns_records"], inputs["cname_records"]
     errors += _record_errors(dns_records, cname_records)
-    upstreams = data.get("upstreams") or []
+    upstreams = inputs["upstreams"]
     ftlconf = data.get("ftlconf") or {}
     if (
         not upstreams
@@ -121,19 +174,22 @@ def preflight(data):
         errors.append(
             "pihole_upstreams must be IP addresses (optionally IP#port), pihole_ftlconf keys like dns_dnssec."
         )
-    lists = data.get("lists") or {}
     try:
-        wanted_state(**{k: lists.get(k) for k in LIST_KEYS})
+        wanted_state(**lists)
     except PiholeListsError as exc:
         errors.append(str(exc))
     errors += _lan_errors(
         data.get("lan_address", ""),
-        data.get("lan_sources"),
+        inputs["lan_sources"],
         data.get("allow_public", False),
         bind,
         list(data.get("host_addresses") or []),
     )
+    free_stub = False
+    if "listeners" in data:
+        refusals, free_stub = port53(data["listeners"], bind, data.get("stub_listener", "auto"))
+        errors += refusals
     records = {"hosts": [], "cnames": []}
     if not errors:
         records = pihole_records([v["fqdn"] for v in vhosts], address, dns_records, cname_records)
-    return {"errors": errors, "records": records}
+    return {"errors": errors, "records": records, "free_stub": free_stub, "inputs": inputs, "lists": lists}

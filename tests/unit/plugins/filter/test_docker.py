@@ -6,10 +6,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.filter.docker import docker_daemon_config, docker_input_errors
+from ansible_collections.homelab.ai_stack.plugins.filter.docker import (
+    docker_daemon_config,
+    docker_input_errors,
+    docker_preflight,
+)
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _docker as d
 
 POOLS = [{"base": "172.20.0.0/14", "size": 24}]
@@ -119,3 +124,85 @@ def test_input_errors_name_their_variable():
     assert "huge is not a size" in errors[0]
     assert d.input_errors(log_max_size="512k", log_max_file="2") == []
     assert docker_input_errors("x") == ["docker_default_address_pools: must be a list of {base, size}, got 'x'"]
+
+
+# The docker role's read on the demo host (Debian 13, distribution packages, converged; tests/demo.sh),
+# with docker_users [root, nosuchuser].
+READ = (Path(__file__).parent / "fixtures" / "docker" / "read_demo_deb13.txt").read_text(encoding="utf-8")
+DEMO = {
+    "os_family": "Debian",
+    "distribution": "Debian",
+    "major": "13",
+    "source": "distro",
+    "packages": ["docker.io", "docker-cli", "docker-compose", "docker-buildx"],
+    "conflicting": ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "podman-docker"],
+    "remove_conflicting": True,
+    "no_compose_v2": ["10", "11", "12"],
+    "users": ["root"],
+    "nvidia_path": "/usr/bin/nvidia-container-runtime",
+    "nvidia_runtime_fact": False,
+    "daemon_json": "/etc/docker/daemon.json",
+    "dropin": "/etc/systemd/system/docker.service.d/ai-stack.conf",
+    "dropin_content": "",
+    "options": {},
+    "docker_subnet": "172.30.0.0/24",
+    "log_max_size": "10m",
+    "log_max_file": 3,
+    "live_restore": True,
+    "address_pools": POOLS,
+    "nvidia_runtime": "auto",
+    "cgroup": "auto",
+}
+
+
+def test_the_converged_demo_host_needs_nothing():
+    state = docker_preflight(READ.splitlines(), DEMO)
+    assert state["errors"] == []
+    assert state["installed"] and state["unit"] == ["enabled", "active"] and state["group_members"] == []
+    assert state["installed_packages"] == ["docker-buildx", "docker-cli", "docker-compose", "docker.io"]
+    assert state["conflicts_installed"] == [] and not state["install_needed"]
+    assert state["files_in_place"]
+    assert json.loads(state["daemon_json"])["default-address-pools"] == POOLS
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"log_max_file": 5},  # daemon.json would differ
+        {"dropin_content": "[Service]\nEnvironment=A=1\n"},  # a drop-in to write
+        {"nvidia_runtime_fact": True},  # the runtime is added
+    ],
+)
+def test_a_file_to_write_is_not_in_place(change):
+    assert not docker_preflight(READ.splitlines(), dict(DEMO, **change))["files_in_place"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text.replace("f 644 root root", "f 600 root root"),  # mode
+        lambda text: text.replace("have /etc/docker d 755 root root\n", ""),  # gone
+        lambda text: text + "pending\n",  # a restart a killed run left
+        lambda text: text + "have /etc/systemd/system/docker.service.d/ai-stack.conf f 644 root root 00\n",
+    ],
+)
+def test_what_the_read_shows_out_of_place_is_written(edit):
+    assert not docker_preflight(edit(READ).splitlines(), DEMO)["files_in_place"]
+
+
+def test_the_read_decides_the_install_and_the_errors_name_the_variables():
+    lines = READ.replace("un  podman-docker", "ii  podman-docker").replace("ii  docker-buildx", "un  docker-buildx")
+    state = docker_preflight(lines.splitlines(), dict(DEMO, users=["root", "nosuchuser"], major="12", log_max_file=0))
+    assert state["conflicts_installed"] == ["podman-docker"] and state["install_needed"]
+    assert state["errors"] == [
+        "docker_install_source: Debian 12 has no Docker Compose v2 in its own packages;"
+        " set docker_install_source: docker (Docker's repository)",
+        "docker_users: no such user(s) on this host: nosuchuser",
+        "docker_log_max_file: must be at least 1",
+    ]
+    assert state["daemon_json"] == ""
+    unsupported = docker_preflight([], dict(DEMO, packages=None, distribution="Gentoo"))["errors"]
+    assert unsupported[0] == "docker role: Gentoo is not supported; supported OS families: Debian, RedHat"
+    # Docker's repository keeps its repository tasks on every run; rc (configuration left) is not installed.
+    assert docker_preflight(READ.splitlines(), dict(DEMO, source="docker"))["install_needed"]
+    assert not docker_preflight(READ.replace("un  podman", "rc  podman").splitlines(), DEMO)["install_needed"]

@@ -6,12 +6,15 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
 from ansible_collections.homelab.ai_stack.plugins.filter import firewalld as f
-from ansible_collections.homelab.ai_stack.plugins.module_utils._networking import preflight, read_lines
+from ansible_collections.homelab.ai_stack.plugins.module_utils._networking import policy_current, preflight, read_lines
 
+# The forward policy's permanent file on the demo host (tests/demo.sh, Debian 13, firewalld 2.3).
+POLICY_XML = (Path(__file__).parent / "fixtures" / "networking" / "ai-stack-egress_deb13.xml").read_text("utf-8")
 DAEMON = {"default-address-pools": [{"base": "10.200.0.0/16", "size": 24}], "live-restore": True}
 # The read of tasks/preflight.yml on the networking scenario's converged Debian 13 host.
 LINES = [
@@ -21,13 +24,14 @@ LINES = [
     "pkg=ii  python3-requests",
     "pkg=un  nftables",
     "daemon_json=" + base64.b64encode(json.dumps(DAEMON).encode()).decode(),
-    "policy=current",
+    "policy_xml=" + base64.b64encode(POLICY_XML.encode()).decode(),
     "network=bridge|172.30.0.0/24 |br-self-hosted",
     "ps=probe|100.100.1.1:80->8080/tcp",
     "ps=leaky|0.0.0.0:9000->9000/tcp",
     "unit=ai-stack-front-door=enabled",
     "unit=ai-stack-start-published=enabled",
     "front_door=loaded",
+    "have=/etc/ai-stack d 755 root root",
 ]
 ROUTES = [
     {"dst": "default", "dev": "eth0"},
@@ -92,6 +96,7 @@ def test_the_read_of_a_converged_host():
     assert facts["policy_current"] and facts["network_current"] and facts["front_door_loaded"]
     assert facts["published"] == ["probe|100.100.1.1:80->8080/tcp", "leaky|0.0.0.0:9000->9000/tcp"]
     assert facts["units"] == {"ai-stack-front-door": "enabled", "ai-stack-start-published": "enabled"}
+    assert facts["have"] == {"/etc/ai-stack": ["d", "755", "root", "root"]}
     assert facts["reserved"] == {
         "the route to 172.17.0.0/16 on docker0": ["172.17.0.0/16"],
         "the route to 192.168.50.0/24 on lan-a": ["192.168.50.0/24"],
@@ -104,7 +109,7 @@ def test_the_read_of_a_converged_host():
 
 
 def test_a_fresh_host():
-    facts = preflight(data(lines=["daemon_json=", "policy=unknown", "unit=ai-stack-front-door=", "unit=x=not-found"]))
+    facts = preflight(data(lines=["daemon_json=", "unit=ai-stack-front-door=", "unit=x=not-found"]))
     assert not facts["docker_installed"] and not facts["network_current"] and not facts["policy_current"]
     assert facts["missing"] == DATA["packages"]
     assert facts["daemon"] == {}
@@ -175,3 +180,31 @@ def test_the_filter_flattens_port_maps_and_names_bad_ones():
     assert errors == ["firewalld_zone_plan: ports of 'stack' must be a list, got 80.5"]
     with pytest.raises(f.AnsibleFilterError, match="expects a mapping"):
         f.networking_preflight([])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda x: x.replace('name="self-hosted"', 'name="public"'),  # another ingress zone
+        lambda x: x.replace('<egress-zone name="ANY"/>', '<egress-zone name="public"/>'),
+        lambda x: x.replace("172.30.0.0/24", "172.30.9.0/24"),  # the subnet changed
+        lambda x: x.replace("<accept/>", "<drop/>"),
+        lambda x: x.replace("</policy>", '<rule family="ipv4"><source address="10.0.0.0/8"/><accept/></rule></policy>'),
+        lambda x: x.replace('<ingress-zone name="self-hosted"/>', ""),
+        lambda x: x[:40],  # not XML
+    ],
+)
+def test_a_policy_that_differs_is_not_current(edit):
+    assert policy_current(POLICY_XML, "self-hosted", "172.30.0.0/24")
+    assert not policy_current(edit(POLICY_XML), "self-hosted", "172.30.0.0/24")
+
+
+def test_without_var_names_the_errors_name_the_role_variables():
+    plain = data()
+    for zone in ("zone", "public", "lan"):
+        plain[zone].pop("var_names")
+    plain["zone"]["sources"] = ["8.8.8.0/24"]
+    plain["lan"]["sources"] = ["9.9.9.0/24"]
+    errors = preflight(plain)["errors"]
+    assert any("networking_allowed_sources (ai_stack_allowed_sources)" in e for e in errors), errors
+    assert any("networking_lan_sources (ai_stack_lan_sources)" in e for e in errors), errors

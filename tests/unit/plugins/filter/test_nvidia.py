@@ -125,8 +125,35 @@ def test_no_nvidia_gpu_means_nothing_to_do_and_no_errors():
     amd = g.parse_rocm_smi_json((FIXTURES / "rocm-smi" / "rx6700xt_rocm571.json").read_text(encoding="utf-8"))[0]
     assert amd and all(gpu["vendor"] == "amd" for gpu in amd)
     result = n.plan(amd, {"driver_branch": "bad"}, dict(DEBIAN, architecture="ppc64le"))
-    assert result == {"gpus": [], "gpu_present": False, "driver_loaded": False, "kernel_modules": "open", "errors": []}
+    assert result == {
+        "gpus": [],
+        "gpu_present": False,
+        "driver_loaded": False,
+        "kernel_modules": "open",
+        "errors": [],
+        "notice": [
+            "No NVIDIA GPU on this host: ansible_facts['ai_stack_gpus'] lists 1 GPU(s)"
+            ' ["Navi 22 [Radeon RX 6700/6700 XT / 6800M]"], none from NVIDIA.',
+            "The nvidia role changes nothing on this host. Set nvidia_require_gpu true to make this an error.",
+        ],
+    }
     assert n.plan([])["gpu_present"] is False
+
+
+def test_a_required_gpu_that_is_missing_is_an_error_naming_the_variable_and_the_host():
+    amd = g.parse_rocm_smi_json((FIXTURES / "rocm-smi" / "rx6700xt_rocm571.json").read_text(encoding="utf-8"))[0]
+    result = n.plan(amd, {"require_gpu": "true", "host": "gpu-box"}, DEBIAN)
+    assert result["notice"] == []
+    assert result["errors"] == [
+        "nvidia_require_gpu is true but gpu-box has no NVIDIA GPU"
+        ' (ai_stack_gpus: ["Navi 22 [Radeon RX 6700/6700 XT / 6800M]"]).'
+        " Check that the card is seated and visible (`lspci -nn | grep -i nvidia`), remove the host from the"
+        " ai_stack_gpu group, or set nvidia_require_gpu false."
+    ]
+    assert n.plan([], {"require_gpu": False, "host": "gpu-box"})["notice"][0].startswith("No NVIDIA GPU on gpu-box:")
+    # A host with an NVIDIA GPU gets neither.
+    present = n.plan(recorded("telegraf_tesla-t4.xml"), {"require_gpu": True, "host": "gpu-box"}, DEBIAN)
+    assert present["errors"] == [] and present["notice"] == []
 
 
 def test_the_filter_refuses_what_is_not_a_gpu_list():

@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_checks import preflight
+from ansible_collections.homelab.ai_stack.plugins.module_utils._host import parse_ss
+from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_checks import port53, preflight
 
 # The inputs of the services scenario's Pi-hole host (molecule/services).
 GOOD = {
@@ -77,3 +80,64 @@ def test_each_problem_names_its_variable(change, message):
 def test_every_problem_is_reported_at_once():
     result = preflight(dict(GOOD, admin_password="", bind_address="::", upstreams=[], dns_records=[{"ip": "x"}]))
     assert len(result["errors"]) == 4
+
+
+# Port 53 on the bind address, from ss as host_facts parses it.
+FIXTURES = Path(__file__).parent / "fixtures" / "host"
+# systemd-resolved told to listen on every address (DNSStubListenerExtra=0.0.0.0), and dnsmasq.
+RESOLVED_WIDE = 'udp UNCONN 0 0 0.0.0.0:53 0.0.0.0:* users:(("systemd-resolve",pid=310,fd=12))'
+DNSMASQ = 'tcp LISTEN 0 32 100.100.1.1:53 0.0.0.0:* users:(("dnsmasq",pid=901,fd=5))'
+
+
+def _ss(name):
+    return parse_ss((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fixture", ["ss_demo_stack_deb13.txt", "ss_deb13_testcontainer.txt"])
+def test_port_53_is_free_for_the_stack_and_the_loopback_stub(fixture):
+    # The demo stack's own docker-proxy, and resolved's stub on 127.0.0.53 only.
+    result = preflight(dict(GOOD, bind_address="100.100.1.1", listeners=_ss(fixture), stub_listener="keep"))
+    assert result["errors"] == []
+    assert result["free_stub"] is False
+
+
+def test_auto_frees_a_stub_that_listens_on_every_address():
+    assert port53(parse_ss(RESOLVED_WIDE), "100.100.1.1", "auto") == ([], True)
+    assert port53(parse_ss(RESOLVED_WIDE), "100.100.1.1", "disable") == ([], True)
+    assert port53([], "100.100.1.1", "disable") == ([], True)
+
+
+def test_keep_refuses_a_stub_in_the_way():
+    errors, free = port53(parse_ss(RESOLVED_WIDE), "100.100.1.1", "keep")
+    assert free is False
+    assert errors == [
+        "systemd-resolved listens on 0.0.0.0:53/udp (systemd-resolve) and pihole_resolved_stub_listener is 'keep'. "
+        "Set it to 'auto' to let the role set DNSStubListener=no, or free port 53 yourself."
+    ]
+
+
+def test_another_dns_server_is_refused_whatever_the_stub_setting():
+    errors, _free = port53(parse_ss(DNSMASQ + "\n" + RESOLVED_WIDE), "100.100.1.1", "auto")
+    assert errors == [
+        "Port 53 on 100.100.1.1 is taken: 100.100.1.1:53/tcp (dnsmasq). Stop that DNS server or bind it elsewhere; "
+        "the role frees only systemd-resolved's stub listener."
+    ]
+    result = preflight(dict(GOOD, listeners=parse_ss(DNSMASQ.replace("100.100.1.1", "172.30.0.1"))))
+    assert len(result["errors"]) == 1
+    assert "Port 53 on 172.30.0.1 is taken" in result["errors"][0]
+
+
+def test_list_inputs_given_as_command_line_strings_are_lists():
+    result = preflight(
+        dict(GOOD, upstreams="1.1.1.1, 9.9.9.9#53", cap_add='["CHOWN", "KILL"]', lists={"allow": "good.example"})
+    )
+    assert result["errors"] == []
+    assert result["inputs"]["upstreams"] == ["1.1.1.1", "9.9.9.9#53"]
+    assert result["inputs"]["cap_add"] == ["CHOWN", "KILL"]
+    assert result["lists"]["allow"] == ["good.example"] and result["lists"]["groups"] == []
+
+
+def test_a_list_input_that_is_no_list_names_its_variable():
+    result = preflight(dict(GOOD, dns_records='{"name": "nas"}', lists={"deny": "[bad json"}))
+    assert result["errors"][0].startswith("pihole_dns_records: ") and "is not a list" in result["errors"][0]
+    assert result["errors"][1].startswith("pihole_denylist: ") and "not valid JSON" in result["errors"][1]
