@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.filter.file_state import files_in_place
 from ansible_collections.homelab.ai_stack.plugins.module_utils._file_state import in_place, parse
 
 HOST = Path(__file__).parent / "fixtures" / "host"
 READ = (HOST / "file_state_demo_deb13.txt").read_text(encoding="utf-8").splitlines()
 UNIT = (HOST / "files_demo_deb13" / "ai-stack-front-door.service").read_text(encoding="utf-8")
-SCRIPT = (HOST / "files_demo_deb13" / "ai-stack-start-published").read_text(encoding="utf-8")
+# Recorded without its first line, as roles/networking/files keeps it (the role writes the shebang:
+# ansible-test refuses a non-module shebang in the tree).
+SCRIPT = "#!/bin/bash\n" + (HOST / "files_demo_deb13" / "ai-stack-start-published").read_text(encoding="utf-8")
 ENTRIES = [
     {"dest": "/etc/ai-stack", "state": "directory", "mode": "0755"},
     {"dest": "/etc/systemd/system/ai-stack-front-door.service", "content": UNIT},
@@ -29,7 +30,6 @@ def test_the_files_of_the_converged_host_are_in_place():
     have = parse(READ)
     assert have["/etc/ai-stack"] == ["d", "755", "root", "root"]
     assert in_place(ENTRIES, have)
-    assert files_in_place(ENTRIES, READ)  # the filter takes the lines too
 
 
 @pytest.mark.parametrize(
