@@ -11,6 +11,7 @@ fallback when the host's Python has no D-Bus binding).
 from __future__ import annotations
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_network
+from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import zone_blocks
 
 CONFIGS = ("permanent", "runtime")
 
@@ -63,19 +64,16 @@ def plan(current, sources, port, protocol="tcp"):
 def rich_rules(text):
     """{zone: [rich rule]} of every zone in ``firewall-cmd [--permanent] --list-all-zones``.
 
-    Each zone starts with an unindented ``<name>`` or ``<name> (default, active)``
-    line; its rich rules follow the ``  rich rules:`` line, one per tab-indented line.
+    The zones are split as the firewalld_zone module splits them (_zone_plan.zone_blocks); a
+    zone's rich rules follow its ``  rich rules:`` line, one per tab-indented line.
     """
-    rules, zone, in_rich = {}, None, False
-    for line in (text or "").splitlines():
-        if line.strip() and not line[0].isspace():
-            zone, in_rich = line.split()[0], False
-            rules[zone] = []
-        elif zone is None:
-            continue
-        elif line.startswith("\t"):
-            if in_rich and line.strip():
-                rules[zone].append(line.strip())
-        else:
-            in_rich = line.strip().startswith("rich rules:")
+    rules = {}
+    for zone, lines in zone_blocks(text or "").items():
+        rules[zone], in_rich = [], False
+        for line in lines:
+            if line.startswith("\t"):
+                if in_rich and line.strip():
+                    rules[zone].append(line.strip())
+            else:
+                in_rich = line.strip().startswith("rich rules:")
     return rules

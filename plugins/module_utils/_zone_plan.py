@@ -450,12 +450,11 @@ def parse_zone_info(text):
     return state
 
 
-def parse_zones_info(text):
-    """Every zone's state from ``firewall-cmd [--permanent] --list-all-zones``.
+def zone_blocks(text):
+    """{zone: [line]} of ``firewall-cmd [--permanent] --list-all-zones``.
 
-    One call for all zones: each zone prints as ``--info-zone`` does, starting
-    with an unindented ``<name>`` or ``<name> (default, active)`` line.
-    Returns {name: state} with the states of parse_zone_info.
+    Each zone starts with an unindented ``<name>`` or ``<name> (default, active)``
+    line; the lines after it, up to the next zone, are its block.
     """
     blocks = {}
     name = None
@@ -465,4 +464,13 @@ def parse_zones_info(text):
             blocks[name] = []
         elif name is not None:
             blocks[name].append(line)
-    return {zone: parse_zone_info("\n".join(lines)) for zone, lines in blocks.items()}
+    return blocks
+
+
+def parse_zones_info(text):
+    """Every zone's state from ``firewall-cmd [--permanent] --list-all-zones``.
+
+    One call for all zones: each zone prints as ``--info-zone`` does.
+    Returns {name: state} with the states of parse_zone_info.
+    """
+    return {zone: parse_zone_info("\n".join(lines)) for zone, lines in zone_blocks(text).items()}
