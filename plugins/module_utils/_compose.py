@@ -41,6 +41,8 @@ import tempfile
 
 RECORD_VERSION = 1
 HEALTHY = ("healthy", "")
+FILES = ("compose.yml", "secrets.env")
+SECRET = ("secrets.env",)
 
 
 class ComposeStateError(ValueError):
@@ -292,6 +294,88 @@ def container_changes(before, after):
     return changes
 
 
+# --- in sync, judged on the controller from a role's read ----------------------
+
+# The ``compose_project`` option of the read modules (ai_host_probe, directories):
+# the project to read. Documented in doc_fragments/compose_read.py.
+READ_SPEC = {
+    "type": "dict",
+    "options": {
+        "project_src": {"type": "path", "required": True},
+        "network": {"type": "str"},
+        "record_file": {"type": "str", "default": ".deployed.json"},
+        "env": {"type": "dict", "no_log": True},
+        "secrets": {"type": "str", "no_log": True},
+        "secrets_digest": {"type": "bool", "default": False},
+        "directories": {
+            "type": "dict",
+            "options": {
+                "root": {"type": "path", "required": True},
+                "paths": {
+                    "type": "list",
+                    "elements": "dict",
+                    "default": [],
+                    "options": {
+                        "path": {"type": "str", "required": True},
+                        "owner": {"type": "str", "default": "root"},
+                        "group": {"type": "str", "default": "root"},
+                        "mode": {"type": "str", "default": "0755"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def sha1_text(text):
+    return hashlib.sha1(text_bytes(text)).hexdigest()  # nosec B324 - compared with a file's checksum
+
+
+def sync_reasons(read, compose, secrets_equal=None, env=None, pull="missing"):
+    """Why ``compose_project`` would change something, judged from a role's read; empty when it would not.
+
+    ``read``: what :func:`read_project` returned before the compose text was
+    rendered; ``compose``: the wanted compose text. ``secrets.env`` is judged
+    by ``secrets_equal`` when given, else by the read's ``secrets_equal`` (the
+    read compared the wanted text on the host), else by comparing the SHA-1 of
+    ``env_text(<project>, env)`` with the read's ``secrets_sha1`` (only a
+    ``no_log`` read returns it); a file nothing can judge is not in sync. The
+    steps are :func:`plan`'s, so a run skipped on an empty answer is one
+    ``compose_project`` would have found in sync; the read's ``directories``
+    reasons (the data directories ``compose_project`` would make) count too.
+    """
+    if not isinstance(read, dict) or not isinstance(read.get("drift"), list):
+        return ["the project was not read"]
+    files = {name: dict(entry) for name, entry in (read.get("files") or {}).items() if isinstance(entry, dict)}
+    entry = files.get("compose.yml")
+    if entry is not None and entry.get("isreg"):
+        wanted = str(compose)
+        if START_INTERVAL.search(wanted) and not knows_start_interval(read.get("api_version")):
+            wanted = strip_start_interval(wanted)
+        entry["content_differs"] = entry.get("checksum") != sha1_text(wanted)
+    entry = files.get("secrets.env")
+    if entry is not None and entry.get("isreg"):
+        if secrets_equal is None:
+            secrets_equal = read.get("secrets_equal")
+        if secrets_equal is None and env is not None and read.get("secrets_sha1"):
+            try:
+                text = env_text(os.path.basename(str(read.get("project_src", ""))), env)
+            except ComposeStateError as exc:
+                return [f"secrets.env: {exc}"]
+            secrets_equal = sha1_text(text) == read["secrets_sha1"]
+        if secrets_equal is None:
+            return ["secrets.env: not compared with the wanted secrets"]
+        entry["content_differs"] = not secrets_equal
+    uid, gid = read.get("owner") or (None, None)
+    try:
+        steps = plan(read.get("directory"), files, read.get("network_exists"), read["drift"], pull, uid, gid)
+    except ComposeStateError as exc:
+        return [str(exc)]
+    reasons = [f"{step}: {why}" for step, whys in steps.items() for why in whys]
+    return reasons + [f"directories: {why}" for why in read.get("directories") or []]
+
+
 # --- the host side (stdlib; docker through a run function) ----------------------
 
 
@@ -448,3 +532,111 @@ class Docker:
             return {}
         # zip(strict=) is Python 3.10+; RHEL 9's interpreter is 3.9.
         return parse_image_ids("\n".join(f"{ref} {lines[n]}" for n, ref in enumerate(refs)))
+
+
+def read_state(project, docker, network=None, record_file=".deployed.json", contents=None):
+    """What ``compose_project`` reads of a project before it plans.
+
+    Returns a dict: ``directory`` (the read_files entry or None), ``files``
+    (name -> entry; no checksum for ``secrets.env``; ``content_differs`` for
+    the names in ``contents``), ``checksums`` (name -> SHA-1 of every file, for
+    the record; never to be returned for ``secrets.env``), ``network_exists``
+    (None when ``network`` is unset), ``containers`` and ``drift`` (reasons).
+    """
+    exists, entries, files = read_files(project, FILES, SECRET, contents)
+    state = {
+        "directory": entries[0] if entries else None,
+        "files": {os.path.basename(e["path"]): e for e in entries[1:]},
+        "checksums": {name: entry["checksum"] for name, entry in files.items()},
+        "network_exists": docker.network_exists(network) if network else None,
+        "containers": [],
+        "drift": [],
+    }
+    if not exists:
+        state["drift"] = [f"{project} does not exist"]
+        return state
+    try:
+        state["containers"] = docker.containers(project)
+    except ComposeStateError as exc:
+        state["drift"] = [str(exc)]
+        return state
+    record = read_record(os.path.join(project, record_file))
+    images = docker.image_ids(c["image"] for c in state["containers"]) if record else {}
+    state["drift"] = drift(record, files, state["containers"], images)
+    return state
+
+
+def read_project(project, docker, network=None, record_file=".deployed.json", secrets=None, digest=False):
+    """A role's read of its compose project, for :func:`sync_reasons` on the controller.
+
+    ``secrets``: the wanted text of ``secrets.env`` when the role knows it
+    before its read; then only whether the file holds it is returned
+    (``secrets_equal``). ``digest``: return the file's SHA-1 (``secrets_sha1``)
+    instead; only for a read whose task is ``no_log``. ``api_version`` is asked
+    of the engine only when ``compose.yml`` holds no ``start_interval`` line
+    (the one case where the engine's age decides what the file should hold).
+    """
+    project = os.path.normpath(project)
+    contents = {"secrets.env": secrets} if secrets is not None else {}
+    state = read_state(project, docker, network, record_file, contents)
+    files = state["files"]
+    out = {
+        "project_src": project,
+        "exists": bool(state["directory"] and state["directory"].get("isdir")),
+        "directory": state["directory"],
+        "files": files,
+        "network": network,
+        "network_exists": state["network_exists"],
+        "containers": state["containers"],
+        "drift": state["drift"],
+        "owner": [0, 0] if os.geteuid() == 0 else None,
+        "api_version": None,
+        "secrets_equal": None,
+    }
+    entry = files.get("secrets.env")
+    if entry is not None and secrets is not None:
+        out["secrets_equal"] = not entry.pop("content_differs", True)
+    if digest and "secrets.env" in state["checksums"]:
+        out["secrets_sha1"] = state["checksums"]["secrets.env"]
+    entry = files.get("compose.yml")
+    if entry is not None and entry.get("isreg"):
+        with open(entry["path"], encoding="utf-8", errors="replace") as f:
+            if not START_INTERVAL.search(f.read()):
+                out["api_version"] = docker.api_version()
+    return out
+
+
+def role_read(options, docker, dirs_reasons):
+    """The ``compose`` result of a read module's ``compose_project`` option (READ_SPEC).
+
+    ``docker``: a :class:`Docker`, or None when the CLI is missing (then the
+    project reads as not deployed); ``dirs_reasons(root, paths)``: the
+    ``directories`` module's rules (``_dirs.out_of_place``). Raises
+    ComposeStateError for an ``env`` that cannot be written.
+    """
+    project = os.path.normpath(options["project_src"])
+    secrets = options.get("secrets")
+    if secrets is None and options.get("env") is not None:
+        secrets = env_text(os.path.basename(project), options["env"])
+    if docker is None:
+        out = {"project_src": project, "exists": False, "files": {}, "containers": [], "drift": ["no docker CLI"]}
+    else:
+        record_file = options.get("record_file") or ".deployed.json"
+        digest = bool(options.get("secrets_digest"))
+        out = read_project(project, docker, options.get("network"), record_file, secrets, digest)
+    dirs = options.get("directories")
+    if dirs:
+        out["directories"] = dirs_reasons(dirs["root"], dirs.get("paths") or [])
+    return out
+
+
+def module_read(module, options, dirs_reasons):
+    """:func:`role_read` run by an AnsibleModule (its docker CLI, its fail_json)."""
+    binary = module.get_bin_path("docker")
+    docker = None
+    if binary:
+        docker = Docker(binary, lambda argv, cwd: module.run_command(argv, cwd=cwd, environ_update={"LC_ALL": "C"}))
+    try:
+        return role_read(options, docker, dirs_reasons)
+    except ComposeStateError as exc:
+        module.fail_json(msg=f"compose_project: {exc}")

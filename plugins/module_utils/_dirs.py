@@ -14,9 +14,11 @@ for the data directories of a project).
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import os
 import posixpath
+import pwd
 import re
 import stat
 
@@ -107,6 +109,44 @@ def missing(plan, exists=os.path.lexists):
             path = posixpath.dirname(path)
         out.extend(reversed(chain))
     return out
+
+
+def _id(name, lookup):
+    """A uid/gid from a name or a number; None when the name is unknown."""
+    if str(name).isdigit():
+        return int(name)
+    try:
+        return lookup(str(name))[2]
+    except KeyError:
+        return None
+
+
+def out_of_place(root, entries):
+    """Why ``ensure`` would change something (a missing path, a wrong owner, group or mode); empty when nothing.
+
+    Reads only. Anything ``ensure`` would refuse (bad input, a path outside the
+    root, a path that is not a directory) is a reason too, so the run that
+    reports it is not skipped.
+    """
+    try:
+        plan = normalize(root, entries)
+    except DirsError as exc:
+        return [str(exc)]
+    reasons = [f"{path}: missing" for path in missing(plan)]
+    for item in plan:
+        path = item["path"]
+        if f"{path}: missing" in reasons:
+            continue
+        if not within(os.path.normpath(root), path) or not os.path.isdir(path):
+            reasons.append(f"{path}: not a directory below {root}")
+            continue
+        st = os.stat(path)
+        want = (_id(item["owner"], pwd.getpwnam), _id(item["group"], grp.getgrnam), item["mode"])
+        have = (st.st_uid, st.st_gid, f"{stat.S_IMODE(st.st_mode):04o}")
+        if want != have:
+            wanted = f"{item['owner']}:{item['group']} {item['mode']}"
+            reasons.append(f"{path}: {have[0]}:{have[1]} {have[2]}, wanted {wanted}")
+    return reasons
 
 
 def ensure(module, root, entries, label="paths"):

@@ -40,6 +40,7 @@ options:
     version_added: 0.2.0
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
+  - homelab.ai_stack.compose_read
 attributes:
   check_mode:
     support: full
@@ -60,6 +61,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+compose:
+  description:
+    - The read of O(compose_project) for the C(homelab.ai_stack.compose_in_sync) filter (C(project_src), C(exists),
+      C(directory), C(files), C(network_exists), C(containers), C(drift), C(owner), C(api_version), C(secrets_equal),
+      C(secrets_sha1) with O(compose_project.secrets_digest), C(directories) with O(compose_project.directories)).
+    - Never a checksum or size of C(secrets.env) unless O(compose_project.secrets_digest) is set.
+  returned: when O(compose_project) is given
+  type: dict
+  version_added: 0.2.0
 memtotal_mib:
   description: The host's memory in MiB (MemTotal), V(null) when unreadable.
   returned: always
@@ -99,7 +109,7 @@ records:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe, _compose, _dirs  # noqa: E402
 
 
 def main():
@@ -109,6 +119,7 @@ def main():
             "ollama_library": {"type": "bool", "default": False},
             "records": {"type": "list", "elements": "path", "default": []},
             "docker_network": {"type": "str"},
+            "compose_project": _compose.READ_SPEC,
         },
         supports_check_mode=True,
     )
@@ -117,6 +128,8 @@ def main():
     result["network_gateway"] = None
     if params["docker_network"]:
         result["network_gateway"] = _ai_probe.network_gateway(params["docker_network"], module.run_command)
+    if params["compose_project"]:
+        result["compose"] = _compose.module_read(module, params["compose_project"], _dirs.out_of_place)
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=False, **result)

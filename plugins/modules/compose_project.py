@@ -207,17 +207,18 @@ import shutil  # noqa: E402
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._compose import (  # noqa: E402
+    FILES,
+    SECRET,
     START_INTERVAL,
     ComposeStateError,
     Docker,
     container_changes,
-    drift,
     env_text,
     knows_start_interval,
     make_record,
     plan,
     read_files,
-    read_record,
+    read_state,
     sha1_file,
     strip_start_interval,
     text_bytes,
@@ -225,9 +226,6 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._compose import (
     write_record,
 )
 from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import PATHS_SPEC, ensure  # noqa: E402
-
-FILES = ("compose.yml", "secrets.env")
-SECRET = ("secrets.env",)
 
 
 class Project:
@@ -294,23 +292,9 @@ class Project:
             return None
 
     def read(self, compose, secrets):
-        exists, entries, files = read_files(self.dir, FILES, SECRET, {"compose.yml": compose, "secrets.env": secrets})
-        by_name = {os.path.basename(e["path"]): e for e in entries[1:]}
-        directory = entries[0] if entries else None
-        network = self.docker.network_exists(self.p["network"]) if self.p["network"] else None
-        containers, reasons = [], []
-        if exists:
-            try:
-                containers = self.docker.containers(self.dir)
-            except ComposeStateError as exc:
-                reasons = [str(exc)]
-            if not reasons:
-                record = read_record(self.record_path)
-                images = self.docker.image_ids(c["image"] for c in containers) if record else {}
-                reasons = drift(record, files, containers, images)
-        else:
-            reasons = [f"{self.dir} does not exist"]
-        return directory, by_name, network, containers, reasons
+        contents = {"compose.yml": compose, "secrets.env": secrets}
+        state = read_state(self.dir, self.docker, self.p["network"], self.p["record_file"], contents)
+        return state["directory"], state["files"], state["network_exists"], state["containers"], state["drift"]
 
     def present(self):
         compose, secrets = self.wanted()

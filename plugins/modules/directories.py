@@ -66,6 +66,7 @@ options:
     version_added: 0.2.0
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
+  - homelab.ai_stack.compose_read
 attributes:
   check_mode:
     support: full
@@ -100,6 +101,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+compose:
+  description:
+    - The read of O(compose_project) for the C(homelab.ai_stack.compose_in_sync) filter (C(project_src), C(exists),
+      C(directory), C(files), C(network_exists), C(containers), C(drift), C(owner), C(api_version), C(secrets_equal),
+      C(secrets_sha1) with O(compose_project.secrets_digest), C(directories) with O(compose_project.directories)).
+    - Never a checksum or size of C(secrets.env) unless O(compose_project.secrets_digest) is set.
+  returned: when O(compose_project) is given
+  type: dict
+  version_added: 0.2.0
 created:
   description: Directories that did not exist and were created (in check mode, would be), parents first; includes
     unlisted parents made on the way.
@@ -142,7 +152,14 @@ root:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import PATHS_SPEC, ensure, read_texts, survey  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import (  # noqa: E402
+    PATHS_SPEC,
+    ensure,
+    out_of_place,
+    read_texts,
+    survey,
+)
 
 
 def run_module(module):
@@ -151,6 +168,8 @@ def run_module(module):
         result["files"] = survey(result["root"], module.params["checksums"])
     if module.params["read"]:
         result["contents"] = read_texts(result["root"], module.params["read"])
+    if module.params["compose_project"]:
+        result["compose"] = _compose.module_read(module, module.params["compose_project"], out_of_place)
     return result
 
 
@@ -161,6 +180,7 @@ def main():
             "paths": PATHS_SPEC,
             "checksums": {"type": "list", "elements": "str", "default": []},
             "read": {"type": "list", "elements": "str", "default": []},
+            "compose_project": _compose.READ_SPEC,
         },
         supports_check_mode=True,
     )

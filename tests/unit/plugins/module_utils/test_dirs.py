@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _dirs
@@ -56,3 +58,21 @@ def test_missing_lists_unlisted_parents_once_in_order(tmp_path):
     (tmp_path / "a").mkdir()
     plan = _dirs.normalize(str(tmp_path), [{"path": "a/b/c"}, {"path": "a/b/d"}, {"path": "a"}, {"path": "e"}])
     assert _dirs.missing(plan) == [str(tmp_path / p) for p in ("e", "a/b", "a/b/c", "a/b/d")]
+
+
+def test_out_of_place_names_what_ensure_would_change(tmp_path):
+    root = tmp_path / "data"
+    entries = [{"path": "."}, {"path": "a/b", "owner": "0", "group": "root", "mode": "0750"}]
+    assert _dirs.out_of_place(str(root), entries) == [f"{root}: missing", f"{root}/a: missing", f"{root}/a/b: missing"]
+    (root / "a" / "b").mkdir(parents=True)
+    root.chmod(0o755)
+    (root / "a" / "b").chmod(0o750)
+    uid, gid = os.getuid(), os.getgid()
+    if (uid, gid) == (0, 0):
+        assert _dirs.out_of_place(str(root), entries) == []
+    (root / "a" / "b").chmod(0o700)
+    assert _dirs.out_of_place(str(root), entries)[-1] == f"{root}/a/b: {uid}:{gid} 0700, wanted 0:root 0750"
+    assert _dirs.out_of_place(str(root), [{"path": "../x"}])[0].startswith("paths[0] ('../x'): segment '..'")
+    (root / "f").write_text("")
+    assert _dirs.out_of_place(str(root), [{"path": "f"}]) == [f"{root}/f: not a directory below {root}"]
+    assert "unknown-user-x" in _dirs.out_of_place(str(root), [{"path": ".", "owner": "unknown-user-x"}])[0]

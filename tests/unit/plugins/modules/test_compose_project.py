@@ -21,7 +21,8 @@ import textwrap
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.modules import compose_project
+from ansible_collections.homelab.ai_stack.plugins.filter.compose import compose_in_sync
+from ansible_collections.homelab.ai_stack.plugins.modules import ai_host_probe, compose_project, directories
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "compose" / "inspect_running.json"
 SECRET = "correct-horse-battery"
@@ -453,3 +454,160 @@ def test_a_data_directory_that_leaves_the_root_is_refused_before_anything(host, 
     assert "resolve outside" in result["msg"]
     assert not host.path.exists()
     assert not any(c.startswith("compose") for c in host.calls())
+
+
+# --- the read modules' compose_project option + the compose_in_sync filter -------
+# The filter must say "in sync" exactly when compose_project would change nothing:
+# each case breaks a deployed project as a user or a crash would, then asks both.
+
+
+def _stop(host):
+    host.load()["containers"][0]["State"]["Status"] = "exited"
+    host.save()
+
+
+def _unhealthy(host):
+    host.load()["containers"][0]["State"]["Health"]["Status"] = "unhealthy"
+    host.save()
+
+
+def _remove_container(host):
+    host.load()["containers"] = []
+    host.save()
+
+
+def _orphan(host):
+    state = host.load()
+    extra = copy.deepcopy(state["containers"][0])
+    extra["Id"] = "f" * 64
+    extra["Name"] = "/stray"
+    extra["Config"]["Labels"]["com.docker.compose.service"] = "stray"
+    state["containers"].append(extra)
+    host.save()
+
+
+def _retag(host):
+    host.load()["containers"][0]["Image"] = "sha256:" + "e" * 64
+    host.save()
+
+
+def _drop_network(host):
+    host.load()["networks"] = []
+    host.save()
+
+
+def _edit(name, text=None):
+    def edit(host):
+        path = host.path / name
+        path.write_text(path.read_text() + (text or "# edited\n"))
+
+    return edit
+
+
+BREAKS = [
+    ("nothing", lambda host: None),
+    ("stopped container", _stop),
+    ("unhealthy container", _unhealthy),
+    ("removed container", _remove_container),
+    ("orphan container", _orphan),
+    ("container on another image", _retag),
+    ("removed network", _drop_network),
+    ("edited compose.yml", _edit("compose.yml")),
+    ("edited secrets.env", _edit("secrets.env", "EXTRA='1'\n")),
+    ("compose.yml mode", lambda host: (host.path / "compose.yml").chmod(0o644)),
+    ("secrets.env mode", lambda host: (host.path / "secrets.env").chmod(0o644)),
+    ("project dir mode", lambda host: host.path.chmod(0o755)),
+    ("removed compose.yml", lambda host: (host.path / "compose.yml").unlink()),
+    ("removed secrets.env", lambda host: (host.path / "secrets.env").unlink()),
+    ("removed record", lambda host: (host.path / ".deployed.json").unlink()),
+    ("removed project", lambda host: [p.unlink() for p in host.path.iterdir()] and host.path.rmdir()),
+]
+
+
+def probe_read(run_module, host, **options):
+    options = {"project_src": str(host.path), "network": "self-hosted", **options}
+    result = run_module(ai_host_probe.main, {"models_dir": "models", "compose_project": options})
+    assert result["rc"] == 0, result
+    assert result["changed"] is False
+    no_secret_in(result)
+    return result["compose"]
+
+
+@pytest.mark.parametrize(("name", "breaks"), BREAKS, ids=[b[0] for b in BREAKS])
+def test_the_filter_agrees_with_compose_project(host, run_module, name, breaks):
+    run_module(compose_project.main, host.args())
+    breaks(host)
+    before = host.load()
+    read = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET})
+    assert host.load() == before  # the read changed nothing
+    check = run_module(compose_project.main, host.args(), check_mode=True)
+    assert compose_in_sync(read, COMPOSE) is (not check["changed"]), (name, check["changes"])
+    assert compose_in_sync(read, COMPOSE) is (name == "nothing")
+    # what compose_project then does repairs it, and the next read is in sync
+    run_module(compose_project.main, host.args())
+    assert compose_in_sync(probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}), COMPOSE) is True
+
+
+def test_the_filter_sees_a_changed_compose_text_or_secret(host, run_module):
+    run_module(compose_project.main, host.args())
+    read = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET})
+    assert read["secrets_equal"] is True
+    assert compose_in_sync(read, COMPOSE + "# new\n") is False
+    assert compose_in_sync(read, COMPOSE, pull="always") is False
+    other = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": "another"})
+    assert other["secrets_equal"] is False
+    assert compose_in_sync(other, COMPOSE) is False
+
+
+def test_secrets_judged_by_digest_only_when_asked(host, run_module):
+    run_module(compose_project.main, host.args())
+    plain_read = probe_read(run_module, host)
+    assert "secrets_sha1" not in plain_read
+    assert plain_read["secrets_equal"] is None
+    # nothing judged secrets.env: not in sync, compose_project decides
+    assert compose_in_sync(plain_read, COMPOSE) is False
+    assert compose_in_sync(plain_read, COMPOSE, secrets_equal=True) is True
+    result = run_module(
+        directories.main,
+        {"root": str(host.path.parent), "compose_project": {"project_src": str(host.path), "secrets_digest": True}},
+    )
+    read = result["compose"]
+    assert read["network_exists"] is None  # no network asked for
+    assert compose_in_sync(read, COMPOSE, env={"WEBUI_SECRET_KEY": SECRET}) is True
+    assert compose_in_sync(read, COMPOSE, env={"WEBUI_SECRET_KEY": "another"}) is False
+
+
+@pytest.mark.parametrize("api", ["1.41", "1.47"])
+def test_the_filter_knows_the_start_interval_rule(host, run_module, api):
+    host.state["api"] = api
+    host.save()
+    run_module(compose_project.main, host.args())
+    read = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET})
+    # the engine is asked only when the file holds no start_interval line
+    assert read["api_version"] == (api if api == "1.41" else None)
+    assert compose_in_sync(read, COMPOSE) is True
+    host.load()["api"] = "1.47"
+    host.save()
+    check = run_module(compose_project.main, host.args(), check_mode=True)
+    again = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET})
+    assert compose_in_sync(again, COMPOSE) is (not check["changed"])
+
+
+def test_the_read_judges_the_data_directories(host, run_module, tmp_path):
+    run_module(compose_project.main, host.args())
+    data = tmp_path / "data"
+    dirs = {"root": str(data), "paths": [{"path": "."}, {"path": "models", "owner": "0", "group": "0", "mode": "0750"}]}
+    read = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs)
+    assert read["directories"] == [f"{data}: missing", f"{data}/models: missing"]
+    assert compose_in_sync(read, COMPOSE) is False
+    run_module(compose_project.main, host.args(directories=dirs))
+    assert compose_in_sync(probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs), COMPOSE)
+    (data / "models").chmod(0o755)
+    read = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs)
+    assert read["directories"] == [f"{data}/models: 0:0 0755, wanted 0:0 0750"]
+    assert compose_in_sync(read, COMPOSE) is False
+
+
+def test_no_read_is_never_in_sync():
+    assert compose_in_sync(None, COMPOSE) is False
+    assert compose_in_sync({}, COMPOSE) is False
