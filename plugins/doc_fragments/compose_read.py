@@ -44,7 +44,9 @@ options:
         type: bool
         default: false
       directories:
-        description: The data directories compose_project's O(compose_project.directories) makes; read, not made.
+        description:
+          - The data directories compose_project's O(compose_project.directories) makes; read, not made. The result
+            says what is not in place (C(directories)) and which directories were read (C(directories_judged)).
         type: dict
         suboptions:
           root:

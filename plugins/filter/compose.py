@@ -13,7 +13,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, plain
 
 
-def compose_in_sync(read, compose, env=None, secrets_equal=None, pull="missing"):
+def compose_in_sync(read, compose, env=None, secrets_equal=None, pull="missing", directories=None):
     """See compose_in_sync.yml."""
     if read is not None and not isinstance(read, Mapping):
         raise AnsibleFilterError(f"compose_in_sync: _input must be the compose result of a read, got {read!r}")
@@ -21,9 +21,12 @@ def compose_in_sync(read, compose, env=None, secrets_equal=None, pull="missing")
         raise AnsibleFilterError("compose_in_sync: env must be a mapping of names to values")
     if secrets_equal is not None and not isinstance(secrets_equal, bool):
         secrets_equal = bool_word(str(secrets_equal))
+    if directories is not None and not isinstance(directories, Mapping):
+        raise AnsibleFilterError("compose_in_sync: directories must be compose_project's directories (root, paths)")
+    directories = plain(dict(directories)) if directories is not None else None
     read = plain(dict(read)) if read is not None else None
     env = plain(dict(env)) if env is not None else None
-    return not _compose.sync_reasons(read, str(compose), secrets_equal, env, pull)
+    return not _compose.sync_reasons(read, str(compose), secrets_equal, env, pull, directories)
 
 
 class FilterModule:

@@ -332,7 +332,7 @@ def sha1_text(text):
     return hashlib.sha1(text_bytes(text)).hexdigest()  # nosec B324 - compared with a file's checksum
 
 
-def sync_reasons(read, compose, secrets_equal=None, env=None, pull="missing"):
+def sync_reasons(read, compose, secrets_equal=None, env=None, pull="missing", directories=None):
     """Why ``compose_project`` would change something, judged from a role's read; empty when it would not.
 
     ``read``: what :func:`read_project` returned before the compose text was
@@ -343,7 +343,9 @@ def sync_reasons(read, compose, secrets_equal=None, env=None, pull="missing"):
     ``no_log`` read returns it); a file nothing can judge is not in sync. The
     steps are :func:`plan`'s, so a run skipped on an empty answer is one
     ``compose_project`` would have found in sync; the read's ``directories``
-    reasons (the data directories ``compose_project`` would make) count too.
+    reasons (the data directories ``compose_project`` would make) count too,
+    and ``directories`` (compose_project's option) must hold only directories
+    the read judged.
     """
     if not isinstance(read, dict) or not isinstance(read.get("drift"), list):
         return ["the project was not read"]
@@ -373,7 +375,12 @@ def sync_reasons(read, compose, secrets_equal=None, env=None, pull="missing"):
     except ComposeStateError as exc:
         return [str(exc)]
     reasons = [f"{step}: {why}" for step, whys in steps.items() for why in whys]
-    return reasons + [f"directories: {why}" for why in read.get("directories") or []]
+    reasons += [f"directories: {why}" for why in read.get("directories") or []]
+    if directories:
+        judged = set(read.get("directories_judged") or [])
+        unread = [key for key in dir_keys(directories.get("root"), directories.get("paths")) if key not in judged]
+        reasons += [f"directories: {key} not read" for key in unread]
+    return reasons
 
 
 # --- the host side (stdlib; docker through a run function) ----------------------
@@ -627,7 +634,18 @@ def role_read(options, docker, dirs_reasons):
     dirs = options.get("directories")
     if dirs:
         out["directories"] = dirs_reasons(dirs["root"], dirs.get("paths") or [])
+        out["directories_judged"] = dir_keys(dirs["root"], dirs.get("paths"))
     return out
+
+
+def dir_keys(root, paths):
+    """``root`` + each path of a directories list, normalized, for comparing two lists of the same tree."""
+    root = os.path.normpath(str(root or ""))
+    keys = set()
+    for entry in paths or []:
+        rel = str(entry.get("path", ".") if isinstance(entry, dict) else entry).strip().rstrip("/")
+        keys.add(root if rel in ("", ".") else os.path.normpath(f"{root}/{rel}"))
+    return sorted(keys)
 
 
 def module_read(module, options, dirs_reasons):

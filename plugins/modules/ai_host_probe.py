@@ -65,7 +65,8 @@ compose:
   description:
     - The read of O(compose_project) for the C(homelab.ai_stack.compose_in_sync) filter (C(project_src), C(exists),
       C(directory), C(files), C(network_exists), C(containers), C(drift), C(owner), C(api_version), C(secrets_equal),
-      C(secrets_sha1) with O(compose_project.secrets_digest), C(directories) with O(compose_project.directories)).
+      C(secrets_sha1) with O(compose_project.secrets_digest), C(directories) and C(directories_judged) with
+      O(compose_project.directories)).
     - Never a checksum or size of C(secrets.env) unless O(compose_project.secrets_digest) is set.
   returned: when O(compose_project) is given
   type: dict

@@ -602,6 +602,15 @@ def test_the_read_judges_the_data_directories(host, run_module, tmp_path):
     assert compose_in_sync(read, COMPOSE) is False
     run_module(compose_project.main, host.args(directories=dirs))
     assert compose_in_sync(probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs), COMPOSE)
+    # compose_project's directories must all have been read: one more is not judged
+    assert compose_in_sync(
+        read_ok := probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs),
+        COMPOSE,
+        directories=dirs,
+    )
+    more = {"root": str(data) + "/", "paths": [*dirs["paths"], {"path": "models/vae"}]}
+    assert compose_in_sync(read_ok, COMPOSE, directories=more) is False
+    assert compose_in_sync(read_ok, COMPOSE, directories={"root": str(data), "paths": [{"path": "models/"}]}) is True
     (data / "models").chmod(0o755)
     read = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs)
     assert read["directories"] == [f"{data}/models: 0:0 0755, wanted 0:0 0750"]
