@@ -6,7 +6,7 @@
 Plain functions (stdlib plus _zone_plan), called by the ``networking_preflight``
 filter. ``preflight()`` turns the lines of the role's read command (``bin=``,
 ``pkg=``, ``daemon_json=``, ``policy_xml=``, ``network=``, ``ps=``, ``unit=``,
-``front_door=``, ``have=``) and the host's routes into the facts the tasks act on, plans
+``front_door=``, ``have=``, ``zone=``) and the host's routes into the facts the tasks act on, plans
 the three zones (``_zone_plan.build_zone_plan``) and returns every problem at
 once, each naming the variable to edit.
 """
@@ -23,7 +23,9 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     ZonePlanError,
     build_zone_plan,
+    dbus_zone_state,
     flatten_port_map,
+    zones_in_place,
 )
 
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
@@ -52,7 +54,7 @@ VAR_NAMES = {
         "allow_public": "networking_allow_public_sources (ai_stack_allow_public_sources)",
     },
 }
-LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have")
+LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have", "zone")
 
 
 def _prefixed(lines, prefix):
@@ -112,7 +114,35 @@ def read_lines(lines):
         "front_door_loaded": kv.get("front_door", "") == "loaded",
         # The files the role writes, for the files_in_place filter (module_utils/_file_state.py).
         "have": _file_state.parse(_prefixed(lines, "have")),
+        "firewalld": read_zones(_prefixed(lines, "zone")),
     }
+
+
+def read_zones(lines):
+    """{"permanent": {name: state}, "runtime": {name: state}} of the read's ``zone=<layer> <name> <busctl JSON>``
+    lines (dbus_zone_state; a zone firewalld did not answer for is left out)."""
+    found = {"permanent": {}, "runtime": {}}
+    for line in lines:
+        layer, name, text = [*line.split(" ", 2), "", ""][:3]
+        state = dbus_zone_state(text)
+        if layer in found and state is not None:
+            found[layer][name] = state
+    return found
+
+
+def zone_specs(data, zone_plan, public_plan, lan_plan):
+    """firewalld_zone's O(zones): the stack's zone and the LAN zone exactly as planned (the LAN zone deleted
+    without LAN sources), the public zone's services and ports (its interfaces and sources are left alone)
+    when it is managed, and Docker's zone, where the role only adds its bridges (Docker owns that zone)."""
+    zones = [dict(zone_plan, target="default")]
+    if data["public"]["manage"]:
+        zones.append({"name": public_plan["name"], "services": public_plan["services"], "ports": public_plan["ports"]})
+    if lan_plan["sources"]:
+        zones.append(dict(lan_plan, target="default"))
+    else:
+        zones.append({"name": data["lan"]["name"], "state": "absent"})
+    docker = {"name": data["docker_zone"], "interfaces": list(data["docker_zone_interfaces"])}
+    return [*zones, dict(docker, target="ACCEPT", purge=False)]
 
 
 def reserved_networks(routes, bridge, pools, daemon_json):
@@ -187,7 +217,8 @@ def preflight(data):
     ``zone`` / ``public`` / ``lan`` (build_zone_plan arguments; ``public.manage``; ``var_names``
     defaults to :data:`VAR_NAMES`),
     ``docker_subnet``, ``docker_bridge``, ``docker_network``, ``docker_zone``,
-    ``lan_address``, ``bind_address``, ``front_door``, ``start_published``, ``check_mode``.
+    ``docker_zone_interfaces``, ``lan_address``, ``bind_address``, ``front_door``, ``start_published``,
+    ``check_mode``.
     """
     facts = read_lines(data.get("lines"))
     bridge, subnet = data.get("docker_bridge"), data.get("docker_subnet")
@@ -209,4 +240,8 @@ def preflight(data):
     lan_plan = _plan(errors, **dict({"var_names": VAR_NAMES["lan"]}, **data["lan"]))
     errors += _other_errors(data, zone_plan, lan_plan, facts["docker_installed"])
     facts.update(zone_plan=zone_plan or {}, public_plan=public_plan or {}, lan_plan=lan_plan or {}, errors=errors)
+    firewalld = facts.pop("firewalld")
+    facts["zones"] = [] if errors else zone_specs(data, zone_plan, public_plan, lan_plan)
+    # The zones' run is skipped when firewalld answered with every zone as wanted, in both configurations.
+    facts["zones_current"] = bool(facts["zones"]) and zones_in_place(facts["zones"], **firewalld)
     return facts
