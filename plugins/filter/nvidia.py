@@ -20,7 +20,10 @@ def nvidia_plan(gpus, settings=None, host=None):
     for name, value in (("settings", settings), ("host", host)):
         if value is not None and not isinstance(value, Mapping):
             raise AnsibleFilterError(f"nvidia_plan: {name} must be a dict, got {value!r}")
-    host = {key: (host or {}).get(key) for key in ("distribution", "os_family", "architecture")}
+    host = {
+        key: (host or {}).get(key)
+        for key in ("distribution", "os_family", "architecture", "distribution_major_version")
+    }
     return plan(_plain(gpus or []), _plain(settings or {}), host)
 
 
