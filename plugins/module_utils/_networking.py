@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_ip, list_input
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     ZonePlanError,
     build_zone_plan,
@@ -209,6 +209,60 @@ def _plan(errors, ports=None, **kwargs):
         return None
 
 
+def _bool(value):
+    """A boolean input as Ansible's ``| bool`` reads it (``-e x=false`` arrives as the string 'false')."""
+    return bool_word(value) is True if isinstance(value, str) else bool(value)
+
+
+def role_data(inputs, **facts):
+    """preflight()'s ``data`` from the role's inputs by name (``inputs``: every ``networking_*`` variable, as
+    tasks/preflight.yml gives them) and ``facts`` (lines, routes, debian, packages, daemon_json, check_mode).
+
+    The three zones' arguments are firewalld_zone_plan's; the LAN zone admits DNS plus what the public zone
+    admits. Raises ValueError naming networking_lan_sources when it is not a list.
+    """
+
+    def i(name):
+        return inputs.get("networking_" + name)
+
+    try:
+        lan_sources = list_input(i("lan_sources"))
+    except ValueError as exc:
+        raise ValueError(f"networking_lan_sources: {exc}") from None
+    allow_public = _bool(i("allow_public_sources"))
+    data = dict(facts)
+    data.update(
+        zone={
+            "ports": {"stack": i("ports"), "extra": i("extra_ports")},
+            "sources": i("allowed_sources"),
+            "docker_subnet": i("docker_subnet"),
+            "interfaces": i("zone_interfaces"),
+            "services": i("zone_services"),
+            "name": i("zone"),
+            "allow_public": allow_public,
+        },
+        public={
+            "manage": _bool(i("manage_public_zone")),
+            "ports": i("public_ports"),
+            "services": i("public_services"),
+            "name": i("public_zone"),
+        },
+        lan={
+            "ports": {"dns": ["53/tcp", "53/udp"], "public": i("public_ports")},
+            "sources": lan_sources,
+            "services": i("public_services"),
+            "name": i("lan_zone"),
+            "allow_public": allow_public,
+        },
+        front_door=_bool(i("front_door")),
+        start_published=_bool(i("start_published")),
+    )
+    for key in ("docker_subnet", "docker_bridge", "docker_network", "docker_zone", "docker_zone_interfaces"):
+        data[key] = i(key)
+    data.update(lan_address=i("lan_address"), bind_address=i("bind_address"))
+    return data
+
+
 def preflight(data):
     """Facts, plans and errors of the networking role (see the networking_preflight filter's documentation).
 
@@ -218,8 +272,10 @@ def preflight(data):
     defaults to :data:`VAR_NAMES`),
     ``docker_subnet``, ``docker_bridge``, ``docker_network``, ``docker_zone``,
     ``docker_zone_interfaces``, ``lan_address``, ``bind_address``, ``front_door``, ``start_published``,
-    ``check_mode``.
+    ``check_mode``; or ``inputs`` (the role's variables by name) and the facts of role_data().
     """
+    if "inputs" in data:
+        data = role_data(**data)
     facts = read_lines(data.get("lines"))
     bridge, subnet = data.get("docker_bridge"), data.get("docker_subnet")
     network = facts.pop("network")

@@ -314,3 +314,64 @@ def test_the_public_zone_is_not_listed_when_not_managed():
     facts = preflight(data(public={"manage": False, "name": "public"}, lines=LINES + ZONE_LINES))
     assert [z["name"] for z in facts["zones"]] == ["self-hosted", "ai-stack-lan", "docker"]
     assert facts["zones_current"] is True
+
+
+# The role's inputs by name, as tasks/preflight.yml gives them (the defaults resolved on the demo host;
+# the booleans as `-e` gives them: strings).
+INPUTS = {
+    "networking_zone": "self-hosted",
+    "networking_zone_interfaces": ["tailscale0"],
+    "networking_allowed_sources": ["100.64.0.0/10"],
+    "networking_allow_public_sources": "false",
+    "networking_ports": ["80/tcp", "443/tcp", "53/tcp", "53/udp"],
+    "networking_extra_ports": [],
+    "networking_zone_services": [],
+    "networking_manage_public_zone": "true",
+    "networking_public_zone": "public",
+    "networking_public_services": ["ssh"],
+    "networking_public_ports": [],
+    "networking_lan_zone": "ai-stack-lan",
+    "networking_lan_sources": "",
+    "networking_lan_address": "",
+    "networking_docker_network": "self-hosted",
+    "networking_docker_subnet": "172.30.0.0/24",
+    "networking_docker_bridge": "br-self-hosted",
+    "networking_docker_zone": "docker",
+    "networking_docker_zone_interfaces": ["docker0", "br-self-hosted"],
+    "networking_front_door": "True",
+    "networking_bind_address": "100.100.1.1",
+    "networking_start_published": True,
+    "networking_audit_published_ports": True,
+}
+FACTS = {k: DATA[k] for k in ("lines", "routes", "debian", "packages", "daemon_json", "check_mode")}
+
+
+def _without_var_names(result):
+    for zone in ("zone", "public", "lan"):
+        result[zone].pop("var_names", None)
+    return result
+
+
+def test_the_inputs_by_name_plan_as_the_explicit_data():
+    lines = LINES + ZONE_LINES
+    by_name = f.networking_preflight(dict(FACTS, lines=lines, inputs=INPUTS))
+    assert by_name == preflight(_without_var_names(data(lines=lines)))
+    assert by_name["zones_current"] is True and by_name["errors"] == []
+
+
+def test_inputs_by_name_read_booleans_and_lan_sources_as_given_on_the_command_line():
+    facts = preflight(dict(FACTS, inputs=dict(INPUTS, networking_manage_public_zone="no")))
+    assert facts["public_plan"] == {}
+    lan = preflight(dict(FACTS, inputs=dict(INPUTS, networking_lan_sources="192.168.50.0/24, 192.168.60.0/24")))
+    assert lan["lan_plan"]["sources"] == ["192.168.50.0/24", "192.168.60.0/24"]
+    off = preflight(
+        dict(
+            FACTS,
+            inputs=dict(
+                INPUTS, networking_front_door="false", networking_start_published="0", networking_bind_address=""
+            ),
+        )
+    )
+    assert off["errors"] == []
+    with pytest.raises(f.AnsibleFilterError, match="networking_lan_sources: '\\[1' starts like JSON"):
+        f.networking_preflight(dict(FACTS, inputs=dict(INPUTS, networking_lan_sources="[1")))
