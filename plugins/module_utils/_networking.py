@@ -145,6 +145,22 @@ def zone_specs(data, zone_plan, public_plan, lan_plan):
     return [*zones, dict(docker, target="ACCEPT", purge=False)]
 
 
+UNIT_STATES = ("enabled", "disabled", "static")
+
+
+def units_todo(units, loaded, front_door, start_published):
+    """Whether the front door's or the recovery's unit needs systemd (tasks/front_door_units.yml) although no
+    file changed: a wanted unit not enabled (or the front door's table not loaded), an unwanted one still there.
+    """
+    door, recovery = units.get("ai-stack-front-door", ""), units.get("ai-stack-start-published", "")
+    return bool(
+        (front_door and (door != "enabled" or not loaded))
+        or (start_published and recovery != "enabled")
+        or (not front_door and door in UNIT_STATES)
+        or (not start_published and recovery in UNIT_STATES)
+    )
+
+
 def reserved_networks(routes, bridge, pools, daemon_json):
     """The networks the Docker subnet must not overlap: routes (not the stack's bridge) and daemon pools."""
     reserved = {}
@@ -296,6 +312,9 @@ def preflight(data):
     lan_plan = _plan(errors, **dict({"var_names": VAR_NAMES["lan"]}, **data["lan"]))
     errors += _other_errors(data, zone_plan, lan_plan, facts["docker_installed"])
     facts.update(zone_plan=zone_plan or {}, public_plan=public_plan or {}, lan_plan=lan_plan or {}, errors=errors)
+    facts["units_todo"] = units_todo(
+        facts["units"], facts["front_door_loaded"], bool(data.get("front_door")), bool(data.get("start_published"))
+    )
     firewalld = facts.pop("firewalld")
     facts["zones"] = [] if errors else zone_specs(data, zone_plan, public_plan, lan_plan)
     # The zones' run is skipped when firewalld answered with every zone as wanted, in both configurations.

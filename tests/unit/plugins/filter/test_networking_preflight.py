@@ -375,3 +375,21 @@ def test_inputs_by_name_read_booleans_and_lan_sources_as_given_on_the_command_li
     assert off["errors"] == []
     with pytest.raises(f.AnsibleFilterError, match="networking_lan_sources: '\\[1' starts like JSON"):
         f.networking_preflight(dict(FACTS, inputs=dict(INPUTS, networking_lan_sources="[1")))
+
+
+@pytest.mark.parametrize(
+    ("units", "loaded", "front_door", "start_published", "todo"),
+    [
+        ({"ai-stack-front-door": "enabled", "ai-stack-start-published": "enabled"}, True, True, True, False),
+        ({"ai-stack-front-door": "enabled", "ai-stack-start-published": "enabled"}, False, True, True, True),
+        ({"ai-stack-front-door": "disabled", "ai-stack-start-published": "enabled"}, True, True, True, True),
+        ({"ai-stack-front-door": "enabled", "ai-stack-start-published": ""}, True, True, True, True),
+        ({"ai-stack-front-door": "", "ai-stack-start-published": "not-found"}, False, False, False, False),
+        ({"ai-stack-front-door": "disabled", "ai-stack-start-published": ""}, False, False, False, True),
+        ({"ai-stack-front-door": "", "ai-stack-start-published": "static"}, False, False, False, True),
+    ],
+)
+def test_the_units_need_systemd_only_when_not_as_wanted(units, loaded, front_door, start_published, todo):
+    lines = [f"unit={name}={state}" for name, state in units.items()] + (["front_door=loaded"] if loaded else [])
+    facts = preflight(data(lines=lines, front_door=front_door, start_published=start_published, check_mode=True))
+    assert facts["units_todo"] is todo
