@@ -234,6 +234,21 @@ def package_plan(facts, source, repository_url=""):
     return plan
 
 
+# preflight()'s data keys and the role's inputs they come from (docker_<name>).
+INPUT_KEYS = {
+    "source": "install_source",
+    "remove_conflicting": "remove_conflicting_packages",
+    "users": "users",
+    "options": "daemon_options",
+    "log_max_size": "log_max_size",
+    "log_max_file": "log_max_file",
+    "live_restore": "live_restore",
+    "address_pools": "default_address_pools",
+    "nvidia_runtime": "nvidia_runtime",
+    "cgroup": "cgroup_driver",
+}
+
+
 def preflight(lines, data):
     """What the docker role's read found, what it must do and every input problem, from one read.
 
@@ -244,8 +259,12 @@ def preflight(lines, data):
     conflicting, remove_conflicting, no_compose_v2, users, nvidia_path, daemon_json (path), dropin (path),
     dropin_content ('' for none), nvidia_runtime_fact, and the daemon.json settings (log_max_size,
     log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet). Without
-    ``packages``, packages, conflicting and no_compose_v2 are those of package_plan().
+    ``packages``, packages, conflicting and no_compose_v2 are those of package_plan(). With ``inputs`` (the
+    role's docker_* variables by name) the keys of INPUT_KEYS come from them.
     """
+    if "inputs" in data:
+        inputs = data["inputs"]
+        data = dict(data, **{key: inputs.get("docker_" + name) for key, name in INPUT_KEYS.items()})
     files, members, unit, dpkg, users, have = [], [], [], [], [], {}
     pending = False
     for line in lines or []:

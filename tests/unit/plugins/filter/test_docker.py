@@ -280,3 +280,15 @@ def test_an_unsupported_family_has_no_packages_and_the_read_says_so():
     )
     # Without the package keys the read's filter takes them from package_plan (Debian 13, distro: the demo host).
     assert docker_preflight(READ.splitlines(), data) == docker_preflight(READ.splitlines(), DEMO)
+
+
+def test_the_inputs_by_name_read_as_the_explicit_data():
+    inputs = {"docker_" + name: DEMO[key] for key, name in d.INPUT_KEYS.items() if key in DEMO}
+    inputs.update(docker_install_source="distro", docker_remove_conflicting_packages="true", docker_users=["root"])
+    inputs["docker_daemon_options"] = {}
+    explicit = {k: v for k, v in DEMO.items() if k not in d.INPUT_KEYS}
+    by_name = docker_preflight(READ.splitlines(), dict(explicit, inputs=inputs))
+    assert by_name == docker_preflight(READ.splitlines(), DEMO)
+    assert by_name["errors"] == [] and by_name["daemon_json"]
+    bad = docker_preflight(READ.splitlines(), dict(explicit, inputs=dict(inputs, docker_log_max_file="0")))
+    assert bad["errors"] == ["docker_log_max_file: must be at least 1"]
