@@ -178,6 +178,26 @@ def packages(settings, host, modules):
     }
 
 
+def container_check_problem(result, gpus, image):
+    """What is wrong with the container check (tasks/check.yml: nvidia-smi in a container), or ''.
+
+    ``result``: the command's rc, stdout and stderr; ``gpus``: the plan's GPUs, whose UUIDs must all be listed.
+    """
+    out = str(result.get("stdout") or "")
+    text = f"{out} {result.get('stderr') or ''}".strip()
+    uuids = [gpu.get("uuid") for gpu in gpus if gpu.get("uuid")]
+    if result.get("rc") == 0 and all(uuid in out for uuid in uuids):
+        return ""
+    what = f"failed (rc={result.get('rc')})" if result.get("rc") != 0 else "did not list every GPU"
+    nvml = " NVML cannot initialise: reboot after a driver change, or check the cgroup driver in"
+    nvml += " /etc/docker/daemon.json."
+    return (
+        f"nvidia-smi in {image} {what}: {text[:600]}. Expected {', '.join(uuids)}."
+        + (nvml if "NVML" in text else "")
+        + " Set nvidia_container_check false to skip this check."
+    )
+
+
 def plan(gpus, settings=None, host=None):
     """What the role works with: the NVIDIA GPUs, whether the driver answers, the kernel modules, the errors.
 

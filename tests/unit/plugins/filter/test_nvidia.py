@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.filter.nvidia import nvidia_plan
+from ansible_collections.homelab.ai_stack.plugins.filter.nvidia import nvidia_container_check, nvidia_plan
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu as g
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _nvidia as n
 
@@ -254,3 +254,28 @@ def test_the_debian_driver_carries_the_kernel_headers_of_the_architecture():
     assert n.packages({}, DEBIAN, "open")["debian_driver"][-1] == "linux-headers-amd64"
     assert n.packages({}, dict(DEBIAN, architecture="aarch64"), "open")["debian_driver"][-1] == "linux-headers-arm64"
     assert n.plan([], {}, DEBIAN)["packages"]["debian_driver"][0] == "nvidia-open-kernel-dkms"
+
+
+RTX = [{"uuid": "GPU-1d5b2a3c", "name": "NVIDIA GeForce RTX 3060"}, {"uuid": "GPU-9f00aa11", "name": "RTX A4000"}]
+LISTED = "GPU-1d5b2a3c, NVIDIA GeForce RTX 3060, 12288 MiB\nGPU-9f00aa11, RTX A4000, 16376 MiB\n"
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ({"rc": 0, "stdout": LISTED, "stderr": ""}, []),
+        ({"rc": 0, "stdout": LISTED.splitlines()[0], "stderr": ""}, ["did not list every GPU", "GPU-9f00aa11"]),
+        (
+            {"rc": 1, "stdout": "", "stderr": "Failed to initialize NVML: Unknown Error"},
+            ["failed (rc=1): Failed to initialize NVML", "NVML cannot initialise: reboot", "nvidia_container_check"],
+        ),
+        ({"rc": 124, "stdout": "", "stderr": ""}, ["failed (rc=124)", "Expected GPU-1d5b2a3c, GPU-9f00aa11."]),
+    ],
+)
+def test_the_container_check_names_what_went_wrong(result, expected):
+    problem = nvidia_container_check(result, RTX, "nvidia/cuda:12.4.1-base-ubuntu22.04")
+    assert (problem == "") == (expected == [])
+    for part in expected:
+        assert part in problem
+    if expected:
+        assert problem.startswith("nvidia-smi in nvidia/cuda:12.4.1-base-ubuntu22.04 ")
