@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # The networking role's forward policy P (tasks/policy.yml): ingress from zone
 # Z only, egress to ANY, the one rich rule R. firewall-cmd has no exact-state
 # verb for policies, so this compares and rewrites, reloads when it changed
