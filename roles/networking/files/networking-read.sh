@@ -7,12 +7,13 @@ for b in dockerd firewalld; do
   if [ -e "/usr/bin/$b" ] || [ -e "/usr/sbin/$b" ]; then echo "bin=$b"; fi
 done
 # The zones, permanent and runtime, from firewalld over D-Bus (busctl: no
-# Python start, unlike firewall-cmd); the zones' run is skipped when in place.
+# Python start, unlike firewall-cmd; --auto-start=no: a stopped firewalld stays
+# stopped); the zones' run is skipped when in place.
 FW=org.fedoraproject.FirewallD1
 for z in $ZONES; do
-  echo "zone=runtime $z $(busctl --json=short call $FW /org/fedoraproject/FirewallD1 $FW.zone getZoneSettings2 s "$z" 2>/dev/null)"
-  p=$(busctl call $FW /org/fedoraproject/FirewallD1/config $FW.config getZoneByName s "$z" 2>/dev/null | cut -d'"' -f2)
-  if [ -n "$p" ]; then echo "zone=permanent $z $(busctl --json=short call $FW "$p" $FW.config.zone getSettings2 2>/dev/null)"; fi
+  echo "zone=runtime $z $(busctl --auto-start=no --json=short call $FW /org/fedoraproject/FirewallD1 $FW.zone getZoneSettings2 s "$z" 2>/dev/null)"
+  p=$(busctl --auto-start=no call $FW /org/fedoraproject/FirewallD1/config $FW.config getZoneByName s "$z" 2>/dev/null | cut -d'"' -f2)
+  if [ -n "$p" ]; then echo "zone=permanent $z $(busctl --auto-start=no --json=short call $FW "$p" $FW.config.zone getSettings2 2>/dev/null)"; fi
 done
 # shellcheck disable=SC2086 # the package names are split on purpose
 if [ -n "$PACKAGES" ]; then dpkg-query -W -f='pkg=${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null; fi
