@@ -39,10 +39,18 @@ def docker_preflight(lines, data):
     return _docker.preflight(list(lines or []), _plain(dict(data)))
 
 
+def docker_packages(facts, source, repository_url=""):
+    """See docker_packages.yml."""
+    if not isinstance(facts, Mapping):
+        raise AnsibleFilterError(f"docker_packages: _input must be the host's facts, got {facts!r}")
+    return _docker.package_plan({key: facts.get(key) for key in ("os_family", "distribution")}, source, repository_url)
+
+
 class FilterModule:
     def filters(self):
         return {
             "docker_daemon_config": docker_daemon_config,
             "docker_input_errors": docker_input_errors,
+            "docker_packages": docker_packages,
             "docker_preflight": docker_preflight,
         }

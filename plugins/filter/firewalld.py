@@ -62,6 +62,8 @@ def networking_preflight(data):
         raise AnsibleFilterError("networking_preflight: expects a mapping of the role's inputs")
     try:
         return _networking_preflight(dict(data))
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise AnsibleFilterError(f"networking_preflight: a key is missing or of the wrong type ({exc!r})") from None
 

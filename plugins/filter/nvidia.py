@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
-from ansible_collections.homelab.ai_stack.plugins.module_utils._nvidia import plan
+from ansible_collections.homelab.ai_stack.plugins.module_utils._nvidia import container_check_problem, plan
 
 
 def nvidia_plan(gpus, settings=None, host=None):
@@ -20,10 +20,20 @@ def nvidia_plan(gpus, settings=None, host=None):
     for name, value in (("settings", settings), ("host", host)):
         if value is not None and not isinstance(value, Mapping):
             raise AnsibleFilterError(f"nvidia_plan: {name} must be a dict, got {value!r}")
-    host = {key: (host or {}).get(key) for key in ("distribution", "os_family", "architecture")}
+    host = {
+        key: (host or {}).get(key)
+        for key in ("distribution", "os_family", "architecture", "distribution_major_version")
+    }
     return plan(_plain(gpus or []), _plain(settings or {}), host)
+
+
+def nvidia_container_check(result, gpus, image):
+    """See nvidia_container_check.yml."""
+    if not isinstance(result, Mapping):
+        raise AnsibleFilterError("nvidia_container_check: _input must be the registered result of the check")
+    return container_check_problem(_plain(dict(result)), _plain(list(gpus or [])), str(image))
 
 
 class FilterModule:
     def filters(self):
-        return {"nvidia_plan": nvidia_plan}
+        return {"nvidia_plan": nvidia_plan, "nvidia_container_check": nvidia_container_check}

@@ -160,6 +160,93 @@ def input_errors(
 
 
 DOCKERD = ("/usr/bin/dockerd", "/usr/sbin/dockerd")
+NVIDIA_RUNTIME_PATH = "/usr/bin/nvidia-container-runtime"
+DOCKER_CE = ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"]
+# Per OS family: the distribution's own packages (per distribution, the first one the default), the releases
+# whose own packages have no compose v2, and what is removed before installing the other source (apt or dnf
+# `absent`, never purge). Debian 12 ships docker-compose 1.29, a Python program with another CLI; trixie's
+# docker-compose is compose v2 and its CLI is its own package (docker-cli, only recommended by docker.io).
+# Only Fedora packages Docker (moby-engine); RHEL ships podman instead.
+FAMILIES = {
+    "Debian": {
+        "distro": {
+            "Debian": ["docker.io", "docker-cli", "docker-compose", "docker-buildx"],
+            "Ubuntu": ["docker.io", "docker-compose-v2", "docker-buildx"],
+        },
+        "no_compose_v2": {"Debian": ["10", "11", "12"], "Ubuntu": ["18", "20"]},
+        "conflicting": {
+            "docker": [
+                "docker.io",
+                "docker-cli",
+                "docker-compose",
+                "docker-compose-v2",
+                "docker-buildx",
+                "docker-doc",
+                "podman-docker",
+                "containerd",
+                "runc",
+            ],
+            "distro": [*DOCKER_CE, "podman-docker"],
+        },
+    },
+    "RedHat": {
+        "distro": {"Fedora": ["moby-engine", "docker-compose", "docker-buildx"]},
+        "no_compose_v2": {name: ["8", "9", "10"] for name in ("RedHat", "CentOS", "Rocky", "AlmaLinux")},
+        "conflicting": {
+            "docker": ["moby-engine", "docker-compose", "podman-docker", "runc"],
+            "distro": [*DOCKER_CE, "podman-docker"],
+        },
+    },
+}
+# One-line repository files of older installs (always removed) and Docker's deb822 file (removed when the
+# distribution's packages are chosen).
+OLD_REPO_FILES = (
+    "docker.list docker-ce.list download_docker_com_linux_debian.list download_docker_com_linux_ubuntu.list"
+)
+
+
+def package_plan(facts, source, repository_url=""):
+    """The docker role's packages for this host and source (``docker`` or ``distro``), before the read.
+
+    ``facts``: os_family, distribution. Returns packages (None: unsupported OS family), conflicting,
+    no_compose_v2 (releases), query (what the read asks dpkg-query about), old_repo_files (paths),
+    probe_files (the paths the read looks for) and repo_uri (Docker's repository for this distribution).
+    """
+    family = FAMILIES.get(facts.get("os_family"))
+    distribution = str(facts.get("distribution") or "")
+    debian = facts.get("os_family") == "Debian"
+    old = [
+        f"/etc/apt/sources.list.d/{name}"
+        for name in OLD_REPO_FILES.split() + (["docker.sources"] if source == "distro" else [])
+    ]
+    plan = {"packages": None, "conflicting": [], "no_compose_v2": [], "query": [], "old_repo_files": old}
+    if family is not None:
+        distro = family["distro"].get(distribution) or next(iter(family["distro"].values()))
+        plan.update(
+            packages=list(DOCKER_CE if source == "docker" else distro),
+            conflicting=list(family["conflicting"].get(source, [])),
+            no_compose_v2=family["no_compose_v2"].get(distribution, []),
+        )
+        if debian:
+            plan["query"] = plan["packages"] + plan["conflicting"] + (["python3-debian"] if source == "docker" else [])
+    repo = distribution.lower() if debian else ("fedora" if distribution == "Fedora" else "rhel")
+    plan.update(probe_files=[*DOCKERD, NVIDIA_RUNTIME_PATH, *old], repo_uri=f"{repository_url}/{repo}")
+    return plan
+
+
+# preflight()'s data keys and the role's inputs they come from (docker_<name>).
+INPUT_KEYS = {
+    "source": "install_source",
+    "remove_conflicting": "remove_conflicting_packages",
+    "users": "users",
+    "options": "daemon_options",
+    "log_max_size": "log_max_size",
+    "log_max_file": "log_max_file",
+    "live_restore": "live_restore",
+    "address_pools": "default_address_pools",
+    "nvidia_runtime": "nvidia_runtime",
+    "cgroup": "cgroup_driver",
+}
 
 
 def preflight(lines, data):
@@ -171,8 +258,13 @@ def preflight(lines, data):
     ``data``: os_family, distribution, major, source, packages (of the source; None: unsupported OS),
     conflicting, remove_conflicting, no_compose_v2, users, nvidia_path, daemon_json (path), dropin (path),
     dropin_content ('' for none), nvidia_runtime_fact, and the daemon.json settings (log_max_size,
-    log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet).
+    log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet). Without
+    ``packages``, packages, conflicting and no_compose_v2 are those of package_plan(). With ``inputs`` (the
+    role's docker_* variables by name) the keys of INPUT_KEYS come from them.
     """
+    if "inputs" in data:
+        inputs = data["inputs"]
+        data = dict(data, **{key: inputs.get("docker_" + name) for key, name in INPUT_KEYS.items()})
     files, members, unit, dpkg, users, have = [], [], [], [], [], {}
     pending = False
     for line in lines or []:
@@ -191,6 +283,9 @@ def preflight(lines, data):
             pending = True
         elif line.strip():
             dpkg.append(line.split())
+    if "packages" not in data:
+        plan = package_plan(data, data.get("source"))
+        data = dict(data, **{key: plan[key] for key in ("packages", "conflicting", "no_compose_v2")})
     installed_packages = [words[-1] for words in dpkg if words[0] == "ii"]
     on_disk = [words[-1] for words in dpkg if len(words[0]) > 1 and words[0][1] not in "nc"]
     packages = data.get("packages")

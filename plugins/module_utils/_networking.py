@@ -6,7 +6,7 @@
 Plain functions (stdlib plus _zone_plan), called by the ``networking_preflight``
 filter. ``preflight()`` turns the lines of the role's read command (``bin=``,
 ``pkg=``, ``daemon_json=``, ``policy_xml=``, ``network=``, ``ps=``, ``unit=``,
-``front_door=``, ``have=``) and the host's routes into the facts the tasks act on, plans
+``front_door=``, ``have=``, ``zone=``) and the host's routes into the facts the tasks act on, plans
 the three zones (``_zone_plan.build_zone_plan``) and returns every problem at
 once, each naming the variable to edit.
 """
@@ -19,11 +19,13 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
-from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import is_ip
+from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_ip, list_input
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     ZonePlanError,
     build_zone_plan,
+    dbus_zone_state,
     flatten_port_map,
+    zones_in_place,
 )
 
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
@@ -52,7 +54,7 @@ VAR_NAMES = {
         "allow_public": "networking_allow_public_sources (ai_stack_allow_public_sources)",
     },
 }
-LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have")
+LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have", "zone")
 
 
 def _prefixed(lines, prefix):
@@ -112,7 +114,51 @@ def read_lines(lines):
         "front_door_loaded": kv.get("front_door", "") == "loaded",
         # The files the role writes, for the files_in_place filter (module_utils/_file_state.py).
         "have": _file_state.parse(_prefixed(lines, "have")),
+        "firewalld": read_zones(_prefixed(lines, "zone")),
     }
+
+
+def read_zones(lines):
+    """{"permanent": {name: state}, "runtime": {name: state}} of the read's ``zone=<layer> <name> <busctl JSON>``
+    lines (dbus_zone_state; a zone firewalld did not answer for is left out)."""
+    found = {"permanent": {}, "runtime": {}}
+    for line in lines:
+        layer, name, text = [*line.split(" ", 2), "", ""][:3]
+        state = dbus_zone_state(text)
+        if layer in found and state is not None:
+            found[layer][name] = state
+    return found
+
+
+def zone_specs(data, zone_plan, public_plan, lan_plan):
+    """firewalld_zone's O(zones): the stack's zone and the LAN zone exactly as planned (the LAN zone deleted
+    without LAN sources), the public zone's services and ports (its interfaces and sources are left alone)
+    when it is managed, and Docker's zone, where the role only adds its bridges (Docker owns that zone)."""
+    zones = [dict(zone_plan, target="default")]
+    if data["public"]["manage"]:
+        zones.append({"name": public_plan["name"], "services": public_plan["services"], "ports": public_plan["ports"]})
+    if lan_plan["sources"]:
+        zones.append(dict(lan_plan, target="default"))
+    else:
+        zones.append({"name": data["lan"]["name"], "state": "absent"})
+    docker = {"name": data["docker_zone"], "interfaces": list(data["docker_zone_interfaces"])}
+    return [*zones, dict(docker, target="ACCEPT", purge=False)]
+
+
+UNIT_STATES = ("enabled", "disabled", "static")
+
+
+def units_todo(units, loaded, front_door, start_published):
+    """Whether the front door's or the recovery's unit needs systemd (tasks/front_door_units.yml) although no
+    file changed: a wanted unit not enabled (or the front door's table not loaded), an unwanted one still there.
+    """
+    door, recovery = units.get("ai-stack-front-door", ""), units.get("ai-stack-start-published", "")
+    return bool(
+        (front_door and (door != "enabled" or not loaded))
+        or (start_published and recovery != "enabled")
+        or (not front_door and door in UNIT_STATES)
+        or (not start_published and recovery in UNIT_STATES)
+    )
 
 
 def reserved_networks(routes, bridge, pools, daemon_json):
@@ -179,6 +225,60 @@ def _plan(errors, ports=None, **kwargs):
         return None
 
 
+def _bool(value):
+    """A boolean input as Ansible's ``| bool`` reads it (``-e x=false`` arrives as the string 'false')."""
+    return bool_word(value) is True if isinstance(value, str) else bool(value)
+
+
+def role_data(inputs, **facts):
+    """preflight()'s ``data`` from the role's inputs by name (``inputs``: every ``networking_*`` variable, as
+    tasks/preflight.yml gives them) and ``facts`` (lines, routes, debian, packages, daemon_json, check_mode).
+
+    The three zones' arguments are firewalld_zone_plan's; the LAN zone admits DNS plus what the public zone
+    admits. Raises ValueError naming networking_lan_sources when it is not a list.
+    """
+
+    def i(name):
+        return inputs.get("networking_" + name)
+
+    try:
+        lan_sources = list_input(i("lan_sources"))
+    except ValueError as exc:
+        raise ValueError(f"networking_lan_sources: {exc}") from None
+    allow_public = _bool(i("allow_public_sources"))
+    data = dict(facts)
+    data.update(
+        zone={
+            "ports": {"stack": i("ports"), "extra": i("extra_ports")},
+            "sources": i("allowed_sources"),
+            "docker_subnet": i("docker_subnet"),
+            "interfaces": i("zone_interfaces"),
+            "services": i("zone_services"),
+            "name": i("zone"),
+            "allow_public": allow_public,
+        },
+        public={
+            "manage": _bool(i("manage_public_zone")),
+            "ports": i("public_ports"),
+            "services": i("public_services"),
+            "name": i("public_zone"),
+        },
+        lan={
+            "ports": {"dns": ["53/tcp", "53/udp"], "public": i("public_ports")},
+            "sources": lan_sources,
+            "services": i("public_services"),
+            "name": i("lan_zone"),
+            "allow_public": allow_public,
+        },
+        front_door=_bool(i("front_door")),
+        start_published=_bool(i("start_published")),
+    )
+    for key in ("docker_subnet", "docker_bridge", "docker_network", "docker_zone", "docker_zone_interfaces"):
+        data[key] = i(key)
+    data.update(lan_address=i("lan_address"), bind_address=i("bind_address"))
+    return data
+
+
 def preflight(data):
     """Facts, plans and errors of the networking role (see the networking_preflight filter's documentation).
 
@@ -187,8 +287,11 @@ def preflight(data):
     ``zone`` / ``public`` / ``lan`` (build_zone_plan arguments; ``public.manage``; ``var_names``
     defaults to :data:`VAR_NAMES`),
     ``docker_subnet``, ``docker_bridge``, ``docker_network``, ``docker_zone``,
-    ``lan_address``, ``bind_address``, ``front_door``, ``start_published``, ``check_mode``.
+    ``docker_zone_interfaces``, ``lan_address``, ``bind_address``, ``front_door``, ``start_published``,
+    ``check_mode``; or ``inputs`` (the role's variables by name) and the facts of role_data().
     """
+    if "inputs" in data:
+        data = role_data(**data)
     facts = read_lines(data.get("lines"))
     bridge, subnet = data.get("docker_bridge"), data.get("docker_subnet")
     network = facts.pop("network")
@@ -209,4 +312,11 @@ def preflight(data):
     lan_plan = _plan(errors, **dict({"var_names": VAR_NAMES["lan"]}, **data["lan"]))
     errors += _other_errors(data, zone_plan, lan_plan, facts["docker_installed"])
     facts.update(zone_plan=zone_plan or {}, public_plan=public_plan or {}, lan_plan=lan_plan or {}, errors=errors)
+    facts["units_todo"] = units_todo(
+        facts["units"], facts["front_door_loaded"], bool(data.get("front_door")), bool(data.get("start_published"))
+    )
+    firewalld = facts.pop("firewalld")
+    facts["zones"] = [] if errors else zone_specs(data, zone_plan, public_plan, lan_plan)
+    # The zones' run is skipped when firewalld answered with every zone as wanted, in both configurations.
+    facts["zones_current"] = bool(facts["zones"]) and zones_in_place(facts["zones"], **firewalld)
     return facts

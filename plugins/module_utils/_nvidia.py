@@ -24,6 +24,17 @@ ARCHITECTURES = ("x86_64", "aarch64")
 FEDORA_BRANCHES = ("", "470")
 KERNEL_MODULES = ("auto", "open", "proprietary")
 
+# Debian: one driver per release, with the kernel headers of the architecture.
+DEBIAN_DRIVER = {
+    "open": ["nvidia-open-kernel-dkms", "nvidia-driver", "firmware-misc-nonfree"],
+    "proprietary": ["nvidia-kernel-dkms", "nvidia-driver", "firmware-misc-nonfree"],
+}
+DEBIAN_HEADERS = {"x86_64": "linux-headers-amd64", "aarch64": "linux-headers-arm64"}
+DEB_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64"}
+TOOLKIT_PACKAGES = ["nvidia-container-toolkit", "nvidia-container-toolkit-base", "libnvidia-container-tools"]
+TOOLKIT_PACKAGES += ["libnvidia-container1"]
+RPMFUSION = "https://mirrors.rpmfusion.org/{0}/fedora/rpmfusion-{0}-release-{1}.noarch.rpm"
+
 _BRANCH = re.compile(r"^[0-9]*$")
 _TOOLKIT_VERSION = re.compile(r"^([0-9]+[.][0-9]+[.][0-9]+(~rc[.][0-9]+)?)?$")
 
@@ -144,6 +155,49 @@ def errors(gpus, settings, host):
     return out
 
 
+def packages(settings, host, modules):
+    """The package names and sources of each install path (tasks/driver.yml, tasks/toolkit.yml).
+
+    settings: driver_branch, toolkit_version, toolkit_repository_url, toolkit_repository_channel;
+    host: os_family, architecture, distribution_major_version; modules: open or proprietary.
+    """
+    branch = str(settings.get("driver_branch") or "")
+    version = str(settings.get("toolkit_version") or "")
+    arch = host.get("architecture") or ""
+    fedora = f"-{branch}xx" if branch else ""
+    # apt pins with name=version, dnf with name-version.
+    pin = ("=" if host.get("os_family") == "Debian" else "-") + version + "-1"
+    repository = [settings.get("toolkit_repository_url"), settings.get("toolkit_repository_channel"), "deb"]
+    return {
+        "debian_driver": [*DEBIAN_DRIVER.get(modules, DEBIAN_DRIVER["open"]), DEBIAN_HEADERS.get(arch, "")],
+        "ubuntu_driver": [f"nvidia-driver-{branch}" + ("-open" if modules == "open" else "")],
+        "fedora_driver": [f"akmod-nvidia{fedora}", f"xorg-x11-drv-nvidia{fedora}-cuda"],
+        "rpmfusion": [RPMFUSION.format(kind, host.get("distribution_major_version")) for kind in ("free", "nonfree")],
+        "toolkit": [name + pin for name in TOOLKIT_PACKAGES] if version else TOOLKIT_PACKAGES[:1],
+        "toolkit_deb_uri": "/".join(str(part) for part in [*repository, DEB_ARCHITECTURES.get(arch, arch)]),
+    }
+
+
+def container_check_problem(result, gpus, image):
+    """What is wrong with the container check (tasks/check.yml: nvidia-smi in a container), or ''.
+
+    ``result``: the command's rc, stdout and stderr; ``gpus``: the plan's GPUs, whose UUIDs must all be listed.
+    """
+    out = str(result.get("stdout") or "")
+    text = f"{out} {result.get('stderr') or ''}".strip()
+    uuids = [gpu.get("uuid") for gpu in gpus if gpu.get("uuid")]
+    if result.get("rc") == 0 and all(uuid in out for uuid in uuids):
+        return ""
+    what = f"failed (rc={result.get('rc')})" if result.get("rc") != 0 else "did not list every GPU"
+    nvml = " NVML cannot initialise: reboot after a driver change, or check the cgroup driver in"
+    nvml += " /etc/docker/daemon.json."
+    return (
+        f"nvidia-smi in {image} {what}: {text[:600]}. Expected {', '.join(uuids)}."
+        + (nvml if "NVML" in text else "")
+        + " Set nvidia_container_check false to skip this check."
+    )
+
+
 def plan(gpus, settings=None, host=None):
     """What the role works with: the NVIDIA GPUs, whether the driver answers, the kernel modules, the errors.
 
@@ -171,12 +225,14 @@ def plan(gpus, settings=None, host=None):
             " none from NVIDIA.",
             "The nvidia role changes nothing on this host. Set nvidia_require_gpu true to make this an error.",
         ]
+    modules = kernel_modules(mine, str(settings.get("driver_kernel_modules") or "auto"))
     return {
         "gpus": mine,
         "gpu_present": present,
         # nvidia-smi answered for every card: the kernel module is loaded and matches the libraries.
         "driver_loaded": present and all(gpu.get("source") == "nvidia-smi" for gpu in mine),
-        "kernel_modules": kernel_modules(mine, str(settings.get("driver_kernel_modules") or "auto")),
+        "kernel_modules": modules,
         "errors": problems,
         "notice": notice,
+        "packages": packages(settings, host, modules),
     }

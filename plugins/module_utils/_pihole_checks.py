@@ -126,6 +126,22 @@ def _lists(values, names, errors):
     return out
 
 
+# preflight()'s data keys and the role's inputs they come from (pihole_<name>), and those of ``lists``.
+INPUT_KEYS = {
+    "admin_password": "admin_password",
+    "dns_records": "dns_records",
+    "cname_records": "cname_records",
+    "upstreams": "upstreams",
+    "cap_add": "cap_add",
+    "ftlconf": "ftlconf",
+    "lan_address": "lan_address",
+    "lan_sources": "lan_sources",
+    "stub_listener": "resolved_stub_listener",
+}
+LIST_KEYS = {"groups": "groups", "adlists": "adlists", "domains": "domains", "clients": "clients"}
+LIST_KEYS.update(allow="allowlist", deny="denylist")
+
+
 def preflight(data):
     """Every problem with the pihole role's inputs, and the local records.
 
@@ -137,8 +153,13 @@ def preflight(data):
     ``{"errors": [...], "records": {"hosts": [...], "cnames": [...]},
     "free_stub": bool, "inputs": {...}, "lists": {...}}`` (the list inputs of
     :data:`LIST_INPUTS` and the ``lists`` as lists); the records are empty lists
-    when there are errors.
+    when there are errors. With ``role_inputs`` (the role's pihole_* variables by name) the keys of
+    :data:`INPUT_KEYS` and ``lists`` (:data:`LIST_KEYS`) come from them.
     """
+    if "role_inputs" in data:
+        given = data["role_inputs"]
+        data = dict(data, **{key: given.get("pihole_" + name) for key, name in INPUT_KEYS.items()})
+        data["lists"] = {key: given.get("pihole_" + name) for key, name in LIST_KEYS.items()}
     errors = []
     inputs = _lists(data, LIST_INPUTS, errors)
     lists = _lists(data.get("lists") or {}, LIST_VARS, errors)

@@ -13,6 +13,7 @@ would never be idempotent.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 
 PROTOCOLS = ("tcp", "udp", "sctp", "dccp")
@@ -474,3 +475,43 @@ def parse_zones_info(text):
     Returns {name: state} with the states of parse_zone_info.
     """
     return {zone: parse_zone_info("\n".join(lines)) for zone, lines in zone_blocks(text).items()}
+
+
+def dbus_zone_state(text):
+    """One zone's state from ``busctl --json=short call`` of firewalld's ``getZoneSettings2`` (runtime) or a
+    config zone's ``getSettings2`` (permanent): {attr: [...], "target": str} as parse_zone_info returns, or
+    None when the text is empty or not such an answer (no such zone, firewalld not running).
+
+    firewalld leaves out the keys of empty attributes; ports are (port, protocol) pairs.
+    """
+    try:
+        settings = json.loads(text)["data"][0]
+        values = {key: value["data"] for key, value in settings.items()}
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    state = {attr: [str(v) for v in values.get(attr) or []] for attr in ATTRIBUTES}
+    state["ports"] = [f"{port}/{proto}" for port, proto in values.get("ports") or []]
+    state["target"] = values.get("target") or "default"
+    return state
+
+
+def zones_in_place(zones, permanent, runtime):
+    """Whether firewalld_zone's O(zones) would change nothing: every present zone, in the permanent and the
+    runtime configuration, holds its listed items (exactly, unless ``purge`` is false) and its target; every
+    absent zone is not in the permanent configuration. ``permanent``/``runtime``: {name: state or None}.
+    """
+    for spec in zones:
+        name = spec["name"]
+        if spec.get("state") == "absent":
+            if permanent.get(name) is not None:
+                return False
+            continue
+        desired = {attr: spec.get(attr) for attr in ATTRIBUTES}
+        for layer in (permanent, runtime):
+            have = layer.get(name)
+            if have is None or spec.get("target") not in (None, have["target"]):
+                return False
+            changes = zone_changes(have, desired, spec.get("purge", True) is not False)
+            if changes["add"] or changes["remove"]:
+                return False
+    return True

@@ -18,11 +18,12 @@ description:
   - Gravity (C(POST /api/action/gravity), which runs C(pihole -g)) is run only when an adlist was added,
     changed or removed, or an owned adlist was never downloaded. Domain rules, groups and clients take
     effect without it.
-  - The API is reached on the container's address in its Docker network (C(docker inspect)) unless
-    O(api_url) is given.
+  - The API is reached on the container's address in its Docker network (asked of the Docker Engine API on
+    its UNIX socket, or with C(docker inspect) when the socket is not there) unless O(api_url) is given.
+  - Every call goes over one kept-alive connection (one session, C(POST /api/auth), signed out at the end).
 options:
   container:
-    description: Name of the Pi-hole container; its address is read with C(docker inspect).
+    description: Name of the Pi-hole container; its address is read from the Docker Engine API.
     type: str
     default: pihole
   api_url:
@@ -122,11 +123,13 @@ lists:
 """
 
 import contextlib  # noqa: E402 (documentation first, as ansible-doc expects)
+import http.client  # noqa: E402
 import json  # noqa: E402
-from urllib.error import HTTPError, URLError  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+from urllib.parse import quote, urlsplit  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.urls import open_url  # noqa: E402
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (  # noqa: E402
     KINDS,
@@ -143,11 +146,47 @@ class ApiError(Exception):
     pass
 
 
+class UnixConnection(http.client.HTTPConnection):
+    """HTTP over a UNIX socket (the Docker Engine API)."""
+
+    def __init__(self, path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.unix_path)
+
+
 class Api:
+    """FTL's REST API over one connection, kept alive between calls (http.client: a lighter import than
+    ansible.module_utils.urls, and no new TCP connection per call); reopened when FTL closes it."""
+
     def __init__(self, base, timeout):
+        url = urlsplit(base.rstrip("/"))
         self.base = base.rstrip("/")
+        self.prefix = url.path
         self.timeout = timeout
         self.sid = None
+        if url.scheme == "https":
+            import ssl  # pylint: disable=import-outside-toplevel
+
+            # As before with validate_certs=False: FTL's certificate is its own self-signed one.
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=timeout, context=context)
+        else:
+            self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+
+    def _send(self, method, path, data, headers, timeout):
+        self.conn.timeout = timeout
+        if self.conn.sock is not None:
+            self.conn.sock.settimeout(timeout)
+        self.conn.request(method, self.prefix + path, body=data, headers=headers)
+        resp = self.conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
 
     def call(self, method, path, body=None, timeout=None, raw=False):
         headers = {"Accept": "application/json"}
@@ -155,21 +194,20 @@ class Api:
             headers["X-FTL-SID"] = self.sid
         data = None
         if body is not None:
-            data = json.dumps(body)
+            data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
+        reused = self.conn.sock is not None
         try:
-            resp = open_url(
-                self.base + path,
-                method=method,
-                data=data,
-                headers=headers,
-                timeout=timeout or self.timeout,
-                validate_certs=False,
-            )
-            status, text = resp.getcode(), resp.read().decode("utf-8", "replace")
-        except HTTPError as exc:
-            status, text = exc.code, exc.read().decode("utf-8", "replace")
-        except (URLError, OSError) as exc:
+            try:
+                status, text = self._send(method, path, data, headers, timeout or self.timeout)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                if not reused:
+                    raise
+                # The server closed the kept-alive connection between two calls: once more on a new one.
+                self.conn.close()
+                status, text = self._send(method, path, data, headers, timeout or self.timeout)
+        except (OSError, http.client.HTTPException) as exc:
+            self.conn.close()
             raise ApiError(f"{method} {self.base}{path}: {exc}") from None
         if raw:
             return status, text
@@ -192,6 +230,7 @@ class Api:
             with contextlib.suppress(ApiError):
                 self.call("DELETE", "/auth", raw=True)
             self.sid = None
+        self.conn.close()
 
     def read(self):
         out = {}
@@ -201,7 +240,25 @@ class Api:
         return out
 
 
-def container_address(module, container):
+DOCKER_SOCKET = "/var/run/docker.sock"
+
+
+def container_address(module, container, docker_socket=DOCKER_SOCKET):
+    """The container's first address in its Docker networks, or None (no such container, no Docker)."""
+    if os.path.exists(docker_socket):
+        conn = UnixConnection(docker_socket, 30)
+        try:
+            conn.request("GET", f"/containers/{quote(container, safe='')}/json")
+            resp = conn.getresponse()
+            info = json.loads(resp.read().decode("utf-8")) if resp.status == 200 else {}
+        except (OSError, ValueError, http.client.HTTPException):
+            info = None
+        finally:
+            conn.close()
+        if info is not None:
+            networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
+            addresses = [n.get("IPAddress") for n in networks.values() if (n or {}).get("IPAddress")]
+            return addresses[0] if addresses else None
     docker = module.get_bin_path("docker")
     if not docker:
         return None

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.homelab.ai_stack.plugins.filter.docker import (
     docker_daemon_config,
     docker_input_errors,
+    docker_packages,
     docker_preflight,
 )
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _docker as d
@@ -206,3 +207,88 @@ def test_the_read_decides_the_install_and_the_errors_name_the_variables():
     # Docker's repository keeps its repository tasks on every run; rc (configuration left) is not installed.
     assert docker_preflight(READ.splitlines(), dict(DEMO, source="docker"))["install_needed"]
     assert not docker_preflight(READ.replace("un  podman", "rc  podman").splitlines(), DEMO)["install_needed"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "source", "packages", "conflicting", "no_compose_v2", "repo_uri"),
+    [
+        (
+            {"os_family": "Debian", "distribution": "Debian"},
+            "distro",
+            ["docker.io", "docker-cli", "docker-compose", "docker-buildx"],
+            ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
+            ["10", "11", "12"],
+            "https://download.docker.com/linux/debian",
+        ),
+        (
+            {"os_family": "Debian", "distribution": "Ubuntu"},
+            "distro",
+            ["docker.io", "docker-compose-v2", "docker-buildx"],
+            ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
+            ["18", "20"],
+            "https://download.docker.com/linux/ubuntu",
+        ),
+        (
+            {"os_family": "Debian", "distribution": "Raspbian"},
+            "docker",
+            ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
+            ["docker.io", "docker-cli", "docker-compose", "docker-compose-v2", "docker-buildx", "docker-doc"],
+            [],
+            "https://download.docker.com/linux/raspbian",
+        ),
+        (
+            {"os_family": "RedHat", "distribution": "Fedora"},
+            "distro",
+            ["moby-engine", "docker-compose", "docker-buildx"],
+            ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
+            [],
+            "https://download.docker.com/linux/fedora",
+        ),
+        (
+            {"os_family": "RedHat", "distribution": "Rocky"},
+            "docker",
+            ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
+            ["moby-engine", "docker-compose", "podman-docker", "runc"],
+            ["8", "9", "10"],
+            "https://download.docker.com/linux/rhel",
+        ),
+    ],
+)
+def test_the_packages_of_each_family_and_source(facts, source, packages, conflicting, no_compose_v2, repo_uri):
+    plan = docker_packages(facts, source, "https://download.docker.com/linux")
+    assert plan["packages"] == packages
+    assert plan["conflicting"][: len(conflicting)] == conflicting
+    assert plan["no_compose_v2"] == no_compose_v2
+    assert plan["repo_uri"] == repo_uri
+    if facts["os_family"] == "Debian":
+        extra = ["python3-debian"] if source == "docker" else []
+        assert plan["query"] == packages + plan["conflicting"] + extra
+    else:
+        assert plan["query"] == []
+    assert plan["probe_files"][:3] == ["/usr/bin/dockerd", "/usr/sbin/dockerd", "/usr/bin/nvidia-container-runtime"]
+    assert plan["probe_files"][3:] == plan["old_repo_files"]
+    assert ("/etc/apt/sources.list.d/docker.sources" in plan["old_repo_files"]) == (source == "distro")
+    assert "/etc/apt/sources.list.d/docker.list" in plan["old_repo_files"]
+
+
+def test_an_unsupported_family_has_no_packages_and_the_read_says_so():
+    plan = docker_packages({"os_family": "Gentoo", "distribution": "Gentoo"}, "distro")
+    assert plan["packages"] is None and plan["query"] == []
+    data = {k: v for k, v in DEMO.items() if k not in ("packages", "conflicting", "no_compose_v2")}
+    assert docker_preflight([], dict(data, os_family="Gentoo", distribution="Gentoo"))["errors"][0].startswith(
+        "docker role: Gentoo is not supported"
+    )
+    # Without the package keys the read's filter takes them from package_plan (Debian 13, distro: the demo host).
+    assert docker_preflight(READ.splitlines(), data) == docker_preflight(READ.splitlines(), DEMO)
+
+
+def test_the_inputs_by_name_read_as_the_explicit_data():
+    inputs = {"docker_" + name: DEMO[key] for key, name in d.INPUT_KEYS.items() if key in DEMO}
+    inputs.update(docker_install_source="distro", docker_remove_conflicting_packages="true", docker_users=["root"])
+    inputs["docker_daemon_options"] = {}
+    explicit = {k: v for k, v in DEMO.items() if k not in d.INPUT_KEYS}
+    by_name = docker_preflight(READ.splitlines(), dict(explicit, inputs=inputs))
+    assert by_name == docker_preflight(READ.splitlines(), DEMO)
+    assert by_name["errors"] == [] and by_name["daemon_json"]
+    bad = docker_preflight(READ.splitlines(), dict(explicit, inputs=dict(inputs, docker_log_max_file="0")))
+    assert bad["errors"] == ["docker_log_max_file: must be at least 1"]

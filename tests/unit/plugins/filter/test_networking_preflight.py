@@ -15,6 +15,11 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._networking impor
 
 # The forward policy's permanent file on the demo host (tests/demo.sh, Debian 13, firewalld 2.3).
 POLICY_XML = (Path(__file__).parent / "fixtures" / "networking" / "ai-stack-egress_deb13.xml").read_text("utf-8")
+# The zones' part of the read (busctl calls to firewalld over D-Bus) on the converged demo host (Debian 13):
+# the stack's zone, public and docker in both configurations, no LAN zone.
+ZONE_LINES = (
+    (Path(__file__).parent / "fixtures" / "networking" / "zones_busctl_deb13.txt").read_text("utf-8").splitlines()
+)
 DAEMON = {"default-address-pools": [{"base": "10.200.0.0/16", "size": 24}], "live-restore": True}
 # The read of tasks/preflight.yml on the networking scenario's converged Debian 13 host.
 LINES = [
@@ -68,6 +73,7 @@ DATA = {
     "docker_bridge": "br-self-hosted",
     "docker_network": "self-hosted",
     "docker_zone": "docker",
+    "docker_zone_interfaces": ["docker0", "br-self-hosted"],
     "lan_address": "",
     "bind_address": "100.100.1.1",
     "front_door": True,
@@ -208,3 +214,182 @@ def test_without_var_names_the_errors_name_the_role_variables():
     errors = preflight(plain)["errors"]
     assert any("networking_allowed_sources (ai_stack_allowed_sources)" in e for e in errors), errors
     assert any("networking_lan_sources (ai_stack_lan_sources)" in e for e in errors), errors
+
+
+def _zone_line(layer, name, edit=None):
+    """The recorded line of a zone, its settings edited by ``edit`` (a function of the settings dict)."""
+    (line,) = [z for z in ZONE_LINES if z.startswith(f"zone={layer} {name} ")]
+    if edit is None:
+        return line
+    answer = json.loads(line.split(" ", 2)[2])
+    edit(answer["data"][0])
+    return f"zone={layer} {name} {json.dumps(answer)}"
+
+
+def _zones(*replace):
+    """The recorded zone lines with some replaced: (layer, name, edit or None to drop the line)."""
+    lines = list(ZONE_LINES)
+    for layer, name, edit in replace:
+        lines.remove(_zone_line(layer, name))
+        if edit is not None:
+            lines.append(_zone_line(layer, name, edit))
+    return data(lines=LINES + lines)
+
+
+def test_the_zones_of_the_converged_host_are_in_place():
+    facts = preflight(data(lines=LINES + ZONE_LINES))
+    assert facts["zones_current"] is True
+    assert facts["zones"] == [
+        {
+            "name": "self-hosted",
+            "sources": ["100.64.0.0/10", "172.30.0.0/24"],
+            "ports": ["53/tcp", "53/udp", "80/tcp", "443/tcp"],
+            "interfaces": ["tailscale0"],
+            "services": [],
+            "target": "default",
+        },
+        {"name": "public", "services": ["ssh"], "ports": []},
+        {"name": "ai-stack-lan", "state": "absent"},
+        {"name": "docker", "interfaces": ["docker0", "br-self-hosted"], "target": "ACCEPT", "purge": False},
+    ]
+    # Without the zones' lines (firewalld not running, or not installed) the zones' run is not skipped.
+    assert preflight(data())["zones_current"] is False
+
+
+def _add(key, value, kind="as"):
+    def edit(settings):
+        settings.setdefault(key, {"type": kind, "data": []})["data"].append(value)
+
+    return edit
+
+
+def _drop(key):
+    return lambda settings: settings.pop(key)
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [
+        # A port added by hand to the runtime only (firewall-cmd without --permanent).
+        [("runtime", "public", _add("ports", ["8443", "tcp"], "a(ss)"))],
+        [("permanent", "public", _add("services", "http"))],
+        [("runtime", "self-hosted", lambda s: s["sources"]["data"].remove("172.30.0.0/24"))],
+        [("permanent", "self-hosted", _drop("interfaces"))],
+        [("permanent", "docker", lambda s: s["interfaces"]["data"].remove("br-self-hosted"))],
+        [("runtime", "docker", lambda s: s.update(target={"type": "s", "data": "default"}))],
+        [("permanent", "self-hosted", lambda s: s.update(target={"type": "s", "data": "DROP"}))],
+        # The stack's zone made permanently but not in the runtime yet (no reload), or gone.
+        [("runtime", "self-hosted", None)],
+        [("permanent", "self-hosted", None)],
+    ],
+)
+def test_a_zone_changed_by_hand_is_not_in_place(replace):
+    assert preflight(_zones(*replace))["zones_current"] is False
+
+
+def test_what_docker_adds_to_its_zone_and_the_public_zones_interfaces_are_left_alone():
+    facts = preflight(
+        _zones(
+            ("runtime", "docker", _add("interfaces", "br-0123456789ab")),
+            ("permanent", "public", _add("interfaces", "eth0")),
+        )
+    )
+    assert facts["zones_current"] is True
+
+
+def test_a_lan_zone_is_planned_or_must_be_gone():
+    lan_line = _zone_line("permanent", "self-hosted").replace(" self-hosted ", " ai-stack-lan ")
+    assert preflight(data(lines=LINES + ZONE_LINES + [lan_line]))["zones_current"] is False
+    facts = preflight(data(lan={"sources": ["192.168.50.0/24"]}, lines=LINES + ZONE_LINES))
+    assert facts["zones"][2]["name"] == "ai-stack-lan" and facts["zones"][2]["sources"] == ["192.168.50.0/24"]
+    assert facts["zones_current"] is False
+
+
+def test_no_zones_are_planned_with_input_errors():
+    facts = preflight(data(docker_zone="public", lines=LINES + ZONE_LINES))
+    assert facts["zones"] == [] and facts["zones_current"] is False
+
+
+def test_the_public_zone_is_not_listed_when_not_managed():
+    facts = preflight(data(public={"manage": False, "name": "public"}, lines=LINES + ZONE_LINES))
+    assert [z["name"] for z in facts["zones"]] == ["self-hosted", "ai-stack-lan", "docker"]
+    assert facts["zones_current"] is True
+
+
+# The role's inputs by name, as tasks/preflight.yml gives them (the defaults resolved on the demo host;
+# the booleans as `-e` gives them: strings).
+INPUTS = {
+    "networking_zone": "self-hosted",
+    "networking_zone_interfaces": ["tailscale0"],
+    "networking_allowed_sources": ["100.64.0.0/10"],
+    "networking_allow_public_sources": "false",
+    "networking_ports": ["80/tcp", "443/tcp", "53/tcp", "53/udp"],
+    "networking_extra_ports": [],
+    "networking_zone_services": [],
+    "networking_manage_public_zone": "true",
+    "networking_public_zone": "public",
+    "networking_public_services": ["ssh"],
+    "networking_public_ports": [],
+    "networking_lan_zone": "ai-stack-lan",
+    "networking_lan_sources": "",
+    "networking_lan_address": "",
+    "networking_docker_network": "self-hosted",
+    "networking_docker_subnet": "172.30.0.0/24",
+    "networking_docker_bridge": "br-self-hosted",
+    "networking_docker_zone": "docker",
+    "networking_docker_zone_interfaces": ["docker0", "br-self-hosted"],
+    "networking_front_door": "True",
+    "networking_bind_address": "100.100.1.1",
+    "networking_start_published": True,
+    "networking_audit_published_ports": True,
+}
+FACTS = {k: DATA[k] for k in ("lines", "routes", "debian", "packages", "daemon_json", "check_mode")}
+
+
+def _without_var_names(result):
+    for zone in ("zone", "public", "lan"):
+        result[zone].pop("var_names", None)
+    return result
+
+
+def test_the_inputs_by_name_plan_as_the_explicit_data():
+    lines = LINES + ZONE_LINES
+    by_name = f.networking_preflight(dict(FACTS, lines=lines, inputs=INPUTS))
+    assert by_name == preflight(_without_var_names(data(lines=lines)))
+    assert by_name["zones_current"] is True and by_name["errors"] == []
+
+
+def test_inputs_by_name_read_booleans_and_lan_sources_as_given_on_the_command_line():
+    facts = preflight(dict(FACTS, inputs=dict(INPUTS, networking_manage_public_zone="no")))
+    assert facts["public_plan"] == {}
+    lan = preflight(dict(FACTS, inputs=dict(INPUTS, networking_lan_sources="192.168.50.0/24, 192.168.60.0/24")))
+    assert lan["lan_plan"]["sources"] == ["192.168.50.0/24", "192.168.60.0/24"]
+    off = preflight(
+        dict(
+            FACTS,
+            inputs=dict(
+                INPUTS, networking_front_door="false", networking_start_published="0", networking_bind_address=""
+            ),
+        )
+    )
+    assert off["errors"] == []
+    with pytest.raises(f.AnsibleFilterError, match="networking_lan_sources: '\\[1' starts like JSON"):
+        f.networking_preflight(dict(FACTS, inputs=dict(INPUTS, networking_lan_sources="[1")))
+
+
+@pytest.mark.parametrize(
+    ("units", "loaded", "front_door", "start_published", "todo"),
+    [
+        ({"ai-stack-front-door": "enabled", "ai-stack-start-published": "enabled"}, True, True, True, False),
+        ({"ai-stack-front-door": "enabled", "ai-stack-start-published": "enabled"}, False, True, True, True),
+        ({"ai-stack-front-door": "disabled", "ai-stack-start-published": "enabled"}, True, True, True, True),
+        ({"ai-stack-front-door": "enabled", "ai-stack-start-published": ""}, True, True, True, True),
+        ({"ai-stack-front-door": "", "ai-stack-start-published": "not-found"}, False, False, False, False),
+        ({"ai-stack-front-door": "disabled", "ai-stack-start-published": ""}, False, False, False, True),
+        ({"ai-stack-front-door": "", "ai-stack-start-published": "static"}, False, False, False, True),
+    ],
+)
+def test_the_units_need_systemd_only_when_not_as_wanted(units, loaded, front_door, start_published, todo):
+    lines = [f"unit={name}={state}" for name, state in units.items()] + (["front_door=loaded"] if loaded else [])
+    facts = preflight(data(lines=lines, front_door=front_door, start_published=start_published, check_mode=True))
+    assert facts["units_todo"] is todo

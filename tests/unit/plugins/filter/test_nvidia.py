@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.filter.nvidia import nvidia_plan
+from ansible_collections.homelab.ai_stack.plugins.filter.nvidia import nvidia_container_check, nvidia_plan
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu as g
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _nvidia as n
 
@@ -125,6 +125,14 @@ def test_no_nvidia_gpu_means_nothing_to_do_and_no_errors():
     amd = g.parse_rocm_smi_json((FIXTURES / "rocm-smi" / "rx6700xt_rocm571.json").read_text(encoding="utf-8"))[0]
     assert amd and all(gpu["vendor"] == "amd" for gpu in amd)
     result = n.plan(amd, {"driver_branch": "bad"}, dict(DEBIAN, architecture="ppc64le"))
+    assert set(result.pop("packages")) == {
+        "debian_driver",
+        "ubuntu_driver",
+        "fedora_driver",
+        "rpmfusion",
+        "toolkit",
+        "toolkit_deb_uri",
+    }
     assert result == {
         "gpus": [],
         "gpu_present": False,
@@ -164,3 +172,110 @@ def test_the_filter_refuses_what_is_not_a_gpu_list():
     with pytest.raises(AnsibleFilterError, match="settings must be a dict"):
         nvidia_plan([], "x", DEBIAN)
     assert nvidia_plan(recorded("telegraf_tesla-t4.xml"), {}, DEBIAN)["kernel_modules"] == "open"
+
+
+REPO = {
+    "toolkit_repository_url": "https://nvidia.github.io/libnvidia-container",
+    "toolkit_repository_channel": "stable",
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "host", "modules", "key", "expected"),
+    [
+        ({}, DEBIAN, "open", "debian_driver", ["nvidia-open-kernel-dkms", "nvidia-driver", "firmware-misc-nonfree"]),
+        (
+            {},
+            dict(DEBIAN, architecture="aarch64"),
+            "proprietary",
+            "debian_driver",
+            ["nvidia-kernel-dkms", "nvidia-driver", "firmware-misc-nonfree", "linux-headers-arm64"][:3],
+        ),
+        ({"driver_branch": "550"}, DEBIAN, "open", "ubuntu_driver", ["nvidia-driver-550-open"]),
+        ({"driver_branch": "535"}, DEBIAN, "proprietary", "ubuntu_driver", ["nvidia-driver-535"]),
+        ({}, DEBIAN, "open", "fedora_driver", ["akmod-nvidia", "xorg-x11-drv-nvidia-cuda"]),
+        (
+            {"driver_branch": "470"},
+            DEBIAN,
+            "open",
+            "fedora_driver",
+            ["akmod-nvidia-470xx", "xorg-x11-drv-nvidia-470xx-cuda"],
+        ),
+        (
+            {},
+            dict(DEBIAN, distribution_major_version="41"),
+            "open",
+            "rpmfusion",
+            [
+                "https://mirrors.rpmfusion.org/free/fedora/rpmfusion-free-release-41.noarch.rpm",
+                "https://mirrors.rpmfusion.org/nonfree/fedora/rpmfusion-nonfree-release-41.noarch.rpm",
+            ],
+        ),
+        ({}, DEBIAN, "open", "toolkit", ["nvidia-container-toolkit"]),
+        (
+            {"toolkit_version": "1.17.8"},
+            DEBIAN,
+            "open",
+            "toolkit",
+            [
+                "nvidia-container-toolkit=1.17.8-1",
+                "nvidia-container-toolkit-base=1.17.8-1",
+                "libnvidia-container-tools=1.17.8-1",
+                "libnvidia-container1=1.17.8-1",
+            ],
+        ),
+        (
+            {"toolkit_version": "1.17.8"},
+            dict(DEBIAN, os_family="RedHat"),
+            "open",
+            "toolkit",
+            [
+                "nvidia-container-toolkit-1.17.8-1",
+                "nvidia-container-toolkit-base-1.17.8-1",
+                "libnvidia-container-tools-1.17.8-1",
+                "libnvidia-container1-1.17.8-1",
+            ],
+        ),
+        (REPO, DEBIAN, "open", "toolkit_deb_uri", "https://nvidia.github.io/libnvidia-container/stable/deb/amd64"),
+        (
+            REPO,
+            dict(DEBIAN, architecture="aarch64"),
+            "open",
+            "toolkit_deb_uri",
+            "https://nvidia.github.io/libnvidia-container/stable/deb/arm64",
+        ),
+    ],
+)
+def test_the_packages_of_each_install_path(settings, host, modules, key, expected):
+    assert n.packages(settings, host, modules)[key][: len(expected)] == expected
+
+
+def test_the_debian_driver_carries_the_kernel_headers_of_the_architecture():
+    assert n.packages({}, DEBIAN, "open")["debian_driver"][-1] == "linux-headers-amd64"
+    assert n.packages({}, dict(DEBIAN, architecture="aarch64"), "open")["debian_driver"][-1] == "linux-headers-arm64"
+    assert n.plan([], {}, DEBIAN)["packages"]["debian_driver"][0] == "nvidia-open-kernel-dkms"
+
+
+RTX = [{"uuid": "GPU-1d5b2a3c", "name": "NVIDIA GeForce RTX 3060"}, {"uuid": "GPU-9f00aa11", "name": "RTX A4000"}]
+LISTED = "GPU-1d5b2a3c, NVIDIA GeForce RTX 3060, 12288 MiB\nGPU-9f00aa11, RTX A4000, 16376 MiB\n"
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ({"rc": 0, "stdout": LISTED, "stderr": ""}, []),
+        ({"rc": 0, "stdout": LISTED.splitlines()[0], "stderr": ""}, ["did not list every GPU", "GPU-9f00aa11"]),
+        (
+            {"rc": 1, "stdout": "", "stderr": "Failed to initialize NVML: Unknown Error"},
+            ["failed (rc=1): Failed to initialize NVML", "NVML cannot initialise: reboot", "nvidia_container_check"],
+        ),
+        ({"rc": 124, "stdout": "", "stderr": ""}, ["failed (rc=124)", "Expected GPU-1d5b2a3c, GPU-9f00aa11."]),
+    ],
+)
+def test_the_container_check_names_what_went_wrong(result, expected):
+    problem = nvidia_container_check(result, RTX, "nvidia/cuda:12.4.1-base-ubuntu22.04")
+    assert (problem == "") == (expected == [])
+    for part in expected:
+        assert part in problem
+    if expected:
+        assert problem.startswith("nvidia-smi in nvidia/cuda:12.4.1-base-ubuntu22.04 ")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _pihole_checks as c
 from ansible_collections.homelab.ai_stack.plugins.module_utils._host import parse_ss
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_checks import port53, preflight
 
@@ -141,3 +142,16 @@ def test_a_list_input_that_is_no_list_names_its_variable():
     result = preflight(dict(GOOD, dns_records='{"name": "nas"}', lists={"deny": "[bad json"}))
     assert result["errors"][0].startswith("pihole_dns_records: ") and "is not a list" in result["errors"][0]
     assert result["errors"][1].startswith("pihole_denylist: ") and "not valid JSON" in result["errors"][1]
+
+
+def test_the_inputs_by_name_read_as_the_explicit_data():
+    names = dict(c.INPUT_KEYS)
+    role_inputs = {"pihole_" + name: GOOD[key] for key, name in names.items() if key in GOOD}
+    role_inputs.update({"pihole_" + c.LIST_KEYS[key]: value for key, value in GOOD["lists"].items()})
+    role_inputs.update(pihole_denylist=[], pihole_resolved_stub_listener="auto", pihole_state="present")
+    explicit = {k: v for k, v in GOOD.items() if k not in names and k != "lists"}
+    by_name = preflight(dict(explicit, role_inputs=role_inputs))
+    assert by_name == preflight(dict(GOOD, lists=dict(GOOD["lists"], deny=[])))
+    assert by_name["errors"] == [] and by_name["lists"]["domains"] == [{"domain": "ads.example"}]
+    short = preflight(dict(explicit, role_inputs=dict(role_inputs, pihole_admin_password="short")))
+    assert short["errors"] == ["pihole_admin_password must be set (in the vault) and have 8 or more characters."]

@@ -418,3 +418,39 @@ def test_parse_zones_info_keeps_each_zones_lines_apart():
     assert zones["public"]["interfaces"] == []
     assert zones["docker"]["interfaces"] == ["br-self-hosted", "docker0"]
     assert zp.parse_zones_info("") == {}
+
+
+EMPTY_STATE = {"sources": [], "ports": [], "services": [], "interfaces": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '{"type":"a{sv}","data":[{"target":{"type":"s","data":"ACCEPT"},'
+            '"ports":{"type":"a(ss)","data":[["8000-8010","tcp"],["53","udp"]]},'
+            '"forward":{"type":"b","data":false},"sources":{"type":"as","data":["10.0.0.0/8"]}}]}',
+            {
+                "sources": ["10.0.0.0/8"],
+                "ports": ["8000-8010/tcp", "53/udp"],
+                "services": [],
+                "interfaces": [],
+                "target": "ACCEPT",
+            },
+        ),
+        ('{"type":"a{sv}","data":[{}]}', dict(EMPTY_STATE, target="default")),
+        ("", None),
+        ("Call failed: Error.INVALID_ZONE: nozone", None),
+        ('{"type":"s","data":["x"]}', None),
+    ],
+)
+def test_dbus_zone_state(text, expected):
+    assert zp.dbus_zone_state(text) == expected
+
+
+def test_zones_in_place_compares_canonical_items():
+    have = dict(EMPTY_STATE, sources=["10.0.0.1/32"], ports=["8000-8010/tcp"], target="default")
+    spec = {"name": "z", "ports": ["8000-8010/tcp"], "sources": ["10.0.0.1"]}
+    assert zp.zones_in_place([spec], {"z": have}, {"z": have})
+    assert not zp.zones_in_place([dict(spec, ports=["8000-8009/tcp"])], {"z": have}, {"z": have})
+    assert not zp.zones_in_place([spec], {"z": have}, {})
