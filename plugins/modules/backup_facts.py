@@ -50,6 +50,14 @@ options:
     type: list
     elements: path
     default: []
+  wanted_files:
+    description:
+      - The arguments of the role's M(homelab.ai_stack.files) task (C(files) with their content rendered,
+        C(optional) entries written only where their directory exists, C(owner), C(group), C(mode),
+        C(directory_mode), C(pending)); RV(ansible_facts.ai_stack_backup.files_in_place) says whether that task
+        would change nothing, judged as the files module judges. C(no_log), the entries may hold secrets; only the
+        boolean comes back.
+    type: dict
 extends_documentation_fragment:
   - homelab.ai_stack.attributes.facts
 notes:
@@ -60,6 +68,10 @@ EXAMPLES = r"""
 - name: Read what is installed and running of the backup
   homelab.ai_stack.backup_facts:
     paths: [/etc/zabbix/zabbix_agent2.d]
+    wanted_files:
+      owner: root
+      group: root
+      files: [{dest: /etc/ai-stack/backup/password, content: "{{ backup_password }}", mode: "0600"}]
 
 - name: Initialise the repository unless it is known to exist
   ansible.builtin.command:
@@ -110,6 +122,10 @@ ansible_facts:
           type: dict
           returned: always
           sample: {/etc/zabbix/zabbix_agent2.d: true}
+        files_in_place:
+          description: Every entry of O(wanted_files) is as wanted (the files task can be skipped).
+          type: bool
+          returned: when O(wanted_files) is given
 """
 
 import json  # noqa: E402
@@ -118,7 +134,7 @@ import time  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup, _files_judge  # noqa: E402
 
 
 def _read(path):
@@ -152,6 +168,7 @@ def main():
             "repository_record": {"type": "path", "default": "/etc/ai-stack/backup/repository.sha256"},
             "state_dir": {"type": "path", "default": "/var/lib/ai-stack/backup"},
             "paths": {"type": "list", "elements": "path", "default": []},
+            "wanted_files": {"type": "dict", "no_log": True},
         },
         supports_check_mode=True,
     )
@@ -183,6 +200,8 @@ def main():
         "age": _backup.backup_age(state_text or "{}", time.time()),
         "paths": {path: os.path.isdir(path) for path in p["paths"]},
     }
+    if p["wanted_files"] is not None:
+        facts["files_in_place"] = _files_judge.judge(p["wanted_files"])
     module.exit_json(changed=False, ansible_facts={"ai_stack_backup": facts})
 
 

@@ -172,3 +172,18 @@ def test_cli_fallback_reads_with_two_runs(run_module, monkeypatch):
         ["--zone=public", f"--remove-rich-rule={C}"],
         ["--zone=public", f"--add-rich-rule={B}"],
     ]
+
+
+def test_wanted_files_are_judged_without_showing_their_content(run_module, firewalld, tmp_path):
+    firewalld({"public": [A, B]}, running=False)
+    conf = tmp_path / "ai_stack.conf"
+    conf.write_text("TLSPSK=s3cret\n")
+    conf.chmod(0o644)
+    wanted = {"files": [{"dest": str(conf), "content": "TLSPSK=s3cret\n", "secret": True}], "mode": "0644"}
+    wanted["pending_dir"] = str(tmp_path / "pending")
+    result = run_module(m.main, {**ARGS, "wanted_files": wanted})
+    assert (result["files_in_place"], result["changed"]) == (True, False)
+    assert "s3cret" not in str(result)
+    conf.write_text("TLSPSK=edited\n")
+    assert run_module(m.main, {**ARGS, "wanted_files": wanted})["files_in_place"] is False
+    assert "files_in_place" not in run_module(m.main, ARGS)
