@@ -100,6 +100,12 @@ ansible_facts:
           type: dict
           returned: always
           sample: {ai-stack-backup.timer: {exists: true, enabled: true, active: true}}
+        timers_down:
+          description: The units of O(timers) not enabled, then those not active (to start and enable).
+          type: list
+          elements: str
+          returned: always
+          sample: [ai-stack-backup-check.timer]
         timer_status:
           description:
             - The C(systemctl show) properties of each unit of O(timers) (Id, LoadState, ActiveState, UnitFileState).
@@ -191,9 +197,12 @@ def main():
         state = json.loads(state_text) if state_text else {}
     except ValueError:
         state = {}
+    timers = {name: _backup.unit_summary(status.get(name)) for name in p["timers"]}
+    down = [name for name in timers if not timers[name]["enabled"]]
     facts = {
         "packages": {name: packages.get(name, False) for name in p["packages"]},
-        "timers": {name: _backup.unit_summary(status.get(name)) for name in p["timers"]},
+        "timers": timers,
+        "timers_down": down + [name for name in timers if name not in down and not timers[name]["active"]],
         "timer_status": {name: status.get(name, {}) for name in p["timers"]},
         "repository_initialised": initialised,
         "state": state if isinstance(state, dict) else {},

@@ -26,3 +26,25 @@ def test_the_files_of_the_role_are_judged_and_only_a_boolean_comes_back(run_modu
     assert run_module(m.main, args)["ansible_facts"]["ai_stack_backup"]["files_in_place"] is False
     del args["wanted_files"]
     assert "files_in_place" not in run_module(m.main, args)["ansible_facts"]["ai_stack_backup"]
+
+
+SHOW = """Id=ai-stack-backup.timer
+LoadState=loaded
+ActiveState=inactive
+UnitFileState=enabled
+
+Id=ai-stack-backup-check.timer
+LoadState=loaded
+ActiveState=inactive
+UnitFileState=disabled
+"""
+
+
+def test_the_timers_down_are_those_not_enabled_then_those_not_active(run_module, monkeypatch, tmp_path):
+    monkeypatch.setattr(m, "_run", lambda module, tool, args: SHOW if tool == "systemctl" else "")
+    facts = run_module(m.main, {"packages": [], "state_dir": str(tmp_path)})["ansible_facts"]["ai_stack_backup"]
+    assert facts["timers_down"] == ["ai-stack-backup-check.timer", "ai-stack-backup.timer"]
+    running = SHOW.replace("inactive", "active").replace("disabled", "enabled")
+    monkeypatch.setattr(m, "_run", lambda module, tool, args: running if tool == "systemctl" else "")
+    facts = run_module(m.main, {"packages": [], "state_dir": str(tmp_path)})["ansible_facts"]["ai_stack_backup"]
+    assert facts["timers_down"] == []
