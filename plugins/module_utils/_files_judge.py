@@ -12,6 +12,7 @@ never a digest of a secret. Plain functions (stdlib only), unit-tested.
 
 from __future__ import annotations
 
+import json
 import os
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _files
@@ -53,9 +54,17 @@ def in_place(
 def judge(wanted):
     """:func:`in_place` of a read module's ``wanted_files`` option: the arguments of the role's files task.
 
-    ``files`` and ``optional`` are entry lists; ``owner``, ``group``, ``mode``, ``directory_mode`` the set's
-    defaults; ``pending`` the task's restart marker (in ``pending_dir``). A malformed option is out of place.
+    A JSON document (or its dict): ``files`` and ``optional`` are entry lists; ``owner``, ``group``, ``mode``,
+    ``directory_mode`` the set's defaults; ``pending`` the task's restart marker (in ``pending_dir``). The
+    modules take it as one ``no_log`` string, so that Ansible hides it whole: a ``no_log`` dict would have every
+    value in it (``root``, ``0644``, a path) masked wherever it appears in the module's result. A malformed
+    option is out of place.
     """
+    if isinstance(wanted, str):
+        try:
+            wanted = json.loads(wanted)
+        except ValueError:
+            return False
     if not isinstance(wanted, dict):
         return False
     files, optional = wanted.get("files") or [], wanted.get("optional") or []

@@ -57,7 +57,9 @@ options:
         C(directory_mode), C(pending)); RV(ansible_facts.ai_stack_backup.files_in_place) says whether that task
         would change nothing, judged as the files module judges. C(no_log), the entries may hold secrets; only the
         boolean comes back.
-    type: dict
+      - A JSON document (C(to_json)), one string that C(no_log) hides whole; a dictionary would have each of its
+        values (V(root), V(0644), a path) masked wherever it appears in the result.
+    type: str
 extends_documentation_fragment:
   - homelab.ai_stack.attributes.facts
 notes:
@@ -68,10 +70,7 @@ EXAMPLES = r"""
 - name: Read what is installed and running of the backup
   homelab.ai_stack.backup_facts:
     paths: [/etc/zabbix/zabbix_agent2.d]
-    wanted_files:
-      owner: root
-      group: root
-      files: [{dest: /etc/ai-stack/backup/password, content: "{{ backup_password }}", mode: "0600"}]
+    wanted_files: "{{ {'owner': 'root', 'group': 'root', 'files': [password_entry]} | to_json }}"
 
 - name: Initialise the repository unless it is known to exist
   ansible.builtin.command:
@@ -174,7 +173,7 @@ def main():
             "repository_record": {"type": "path", "default": "/etc/ai-stack/backup/repository.sha256"},
             "state_dir": {"type": "path", "default": "/var/lib/ai-stack/backup"},
             "paths": {"type": "list", "elements": "path", "default": []},
-            "wanted_files": {"type": "dict", "no_log": True},
+            "wanted_files": {"type": "str", "no_log": True},
         },
         supports_check_mode=True,
     )

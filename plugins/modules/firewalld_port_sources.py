@@ -63,7 +63,9 @@ options:
         C(directory_mode), C(pending)), so that the role's one read on a no-op also tells whether that task would
         change nothing (RV(files_in_place)), judged as the files module judges. C(no_log), the entries may hold
         secrets; only the boolean comes back. Judged also where firewalld does not run.
-    type: dict
+      - A JSON document (C(to_json)), one string that C(no_log) hides whole; a dictionary would have each of its
+        values (V(root), V(0644), a path) masked wherever it appears in the result.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -73,20 +75,16 @@ EXAMPLES = r"""
     sources: [192.0.2.10, zabbix.example.org]
     zones: [self-hosted, public]
     label: zabbix_agent_server
-    wanted_files:
-      owner: root
-      group: root
-      mode: "0644"
-      files:
-        - dest: /etc/zabbix/zabbix_agent2.d/ai_stack.conf
-          content: "{{ lookup('ansible.builtin.template', 'ai_stack.conf.j2') }}"
-      pending: zabbix-agent2-restart
+    wanted_files: "{{ {'owner': 'root', 'mode': '0644', 'files': conf, 'pending': 'zabbix-agent2-restart'} | to_json }}"
+  vars:
+    conf:
+      - dest: /etc/zabbix/zabbix_agent2.d/ai_stack.conf
+        content: "{{ lookup('ansible.builtin.template', 'ai_stack.conf.j2') }}"
   register: fw
 
 - name: Write the agent configuration unless it is in place
   homelab.ai_stack.files:
     owner: root
-    group: root
     mode: "0644"
     files: [{dest: /etc/zabbix/zabbix_agent2.d/ai_stack.conf, src: ai_stack.conf.j2}]
     pending: zabbix-agent2-restart
@@ -238,7 +236,7 @@ def main():
             "sources": {"type": "list", "elements": "str", "required": True},
             "zones": {"type": "list", "elements": "str", "required": True},
             "label": {"type": "str", "default": "sources"},
-            "wanted_files": {"type": "dict", "no_log": True},
+            "wanted_files": {"type": "str", "no_log": True},
         },
         supports_check_mode=True,
     )

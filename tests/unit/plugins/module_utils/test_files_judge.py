@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 
@@ -111,6 +112,7 @@ def test_a_directory_where_a_file_is_wanted_is_out_of_place(tree):
 def test_judge_takes_the_files_task_arguments(tree):
     wanted = {"files": entries(tree), "owner": ME, "mode": "0644", "directory_mode": "0755", "pending_dir": f"{tree}/p"}
     assert _files_judge.judge(wanted) is True
+    assert _files_judge.judge(json.dumps(wanted)) is True  # as the modules take it
     assert _files_judge.judge({**wanted, "mode": "0600"}) is False
     assert _files_judge.judge({**wanted, "optional": [{"dest": f"{tree}/d/new.conf", "content": "x"}]}) is False
     (tree / "p").mkdir()
@@ -118,6 +120,8 @@ def test_judge_takes_the_files_task_arguments(tree):
     assert _files_judge.judge({**wanted, "pending": "marker"}) is False
 
 
-@pytest.mark.parametrize("bad", [None, [], {"files": "x"}, {"files": ["x"]}, {"files": [], "optional": "x"}])
+@pytest.mark.parametrize(
+    "bad", [None, [], "{not json", "[]", {"files": "x"}, {"files": ["x"]}, {"files": [], "optional": "x"}]
+)
 def test_judge_of_a_malformed_option_is_out_of_place(bad):
     assert _files_judge.judge(bad) is False

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.homelab.ai_stack.plugins.modules import backup_facts as m
 
 
@@ -18,7 +20,7 @@ def test_the_files_of_the_role_are_judged_and_only_a_boolean_comes_back(run_modu
         "optional": [{"dest": str(tmp_path / "zabbix_agent2.d" / "ai-stack-backup.conf"), "content": "x\n"}],
         "pending_dir": str(tmp_path / "pending"),
     }
-    args = {"packages": [], "timers": [], "state_dir": str(tmp_path), "wanted_files": wanted}
+    args = {"packages": [], "timers": [], "state_dir": str(tmp_path), "wanted_files": json.dumps(wanted)}
     facts = run_module(m.main, args)["ansible_facts"]["ai_stack_backup"]
     assert facts["files_in_place"] is True
     assert "molecule-backup-password" not in str(facts)
