@@ -614,7 +614,46 @@ def validate_settings(s):
     out["zfs_datasets"] = _setting_list("backup_zfs_datasets", s.get("backup_zfs_datasets"), errors)
     if errors:
         raise ConfigError("; ".join(errors))
+    if "inventory_hostname" in s:
+        out["tool_config"] = tool_config(s, out)
     return out
+
+
+ZFS_SNAPSHOTS_CONFIG = "/etc/ai-stack/zfs-snapshots.json"
+
+
+def tool_config(s, settings):
+    """The backup tool's config.json (what the role writes), from the inputs and validate_settings' result.
+
+    ``s`` also holds ``inventory_hostname``, ``storage_root`` and ``compose_root`` (the stack-wide settings):
+    the tool builds its items from them (default_items) and reads the model paths from the compose files below
+    compose_root at backup time (resolve_deployed). Empty ``zfs_datasets``: the datasets of the zfs_snapshots
+    role's configuration, read at backup time.
+    """
+    config_dir = str(s.get("backup_config_dir") or "/etc/ai-stack/backup")
+    sftp = s.get("backup_sftp_command") or ""
+    return {
+        "host": s["inventory_hostname"],
+        "tag": "ai-stack",
+        "env_file": f"{config_dir}/restic.env",
+        "state_dir": s.get("backup_state_dir"),
+        "restore_dir": s.get("backup_restore_dir") or f"{s.get('storage_root')}/.ai-stack-restore",
+        "restic_options": (["-o", f"sftp.command={sftp}"] if sftp else []) + settings["restic_options"],
+        "keep": settings["keep"],
+        "check_read_data_subset": s.get("backup_check_read_data_subset"),
+        "password_file": f"{config_dir}/password",
+        "repository_record": f"{config_dir}/repository.sha256",
+        "zfs_datasets": settings["zfs_datasets"],
+        "zfs_snapshots_config": ZFS_SNAPSHOTS_CONFIG,
+        "zfs_snapshot_prefix": s.get("backup_zfs_snapshot_prefix"),
+        "storage_root": s.get("storage_root"),
+        "compose_root": s.get("compose_root"),
+        "services": {
+            name: settings[name] for name in ("openwebui", "pihole", "nginx", "comfyui", "ollama", "zabbix_psk")
+        },
+        "include_models": settings["include_models"],
+        "extra_items": settings["extra_items"],
+    }
 
 
 def verify_checks(age_text, state_text, timer_status, max_age_hours):

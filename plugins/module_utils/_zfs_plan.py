@@ -104,7 +104,7 @@ def plan(
 ):
     """Validate the role's input and return what the tasks use.
 
-    Returns ``{names, create, pools, pre_deploy_datasets, on_calendar, tool_config}``;
+    Returns ``{names, create, pools, scrub_timers, pre_deploy_datasets, on_calendar, tool_config}``;
     raises PlanError listing every problem found.
     """
     errors = []
@@ -149,6 +149,7 @@ def plan(
         "names": names,
         "create": [{"name": i["name"], "properties": i["properties"]} for i in items if i["create"]],
         "pools": pools,
+        "scrub_timers": [f"ai-stack-zfs-scrub@{pool}.timer" for pool in pools],
         "pre_deploy_datasets": pre_deploy,
         "on_calendar": on_calendar or ("hourly" if hourly else "daily"),
         "tool_config": {

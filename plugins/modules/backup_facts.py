@@ -50,6 +50,16 @@ options:
     type: list
     elements: path
     default: []
+  wanted_files:
+    description:
+      - The arguments of the role's M(homelab.ai_stack.files) task (C(files) with their content rendered,
+        C(optional) entries written only where their directory exists, C(owner), C(group), C(mode),
+        C(directory_mode), C(pending)); RV(ansible_facts.ai_stack_backup.files_in_place) says whether that task
+        would change nothing, judged as the files module judges. C(no_log), the entries may hold secrets; only the
+        boolean comes back.
+      - A JSON document (C(to_json)), one string that C(no_log) hides whole; a dictionary would have each of its
+        values (V(root), V(0644), a path) masked wherever it appears in the result.
+    type: str
 extends_documentation_fragment:
   - homelab.ai_stack.attributes.facts
 notes:
@@ -60,6 +70,7 @@ EXAMPLES = r"""
 - name: Read what is installed and running of the backup
   homelab.ai_stack.backup_facts:
     paths: [/etc/zabbix/zabbix_agent2.d]
+    wanted_files: "{{ {'owner': 'root', 'group': 'root', 'files': [password_entry]} | to_json }}"
 
 - name: Initialise the repository unless it is known to exist
   ansible.builtin.command:
@@ -88,6 +99,12 @@ ansible_facts:
           type: dict
           returned: always
           sample: {ai-stack-backup.timer: {exists: true, enabled: true, active: true}}
+        timers_down:
+          description: The units of O(timers) not enabled, then those not active (to start and enable).
+          type: list
+          elements: str
+          returned: always
+          sample: [ai-stack-backup-check.timer]
         timer_status:
           description:
             - The C(systemctl show) properties of each unit of O(timers) (Id, LoadState, ActiveState, UnitFileState).
@@ -110,6 +127,10 @@ ansible_facts:
           type: dict
           returned: always
           sample: {/etc/zabbix/zabbix_agent2.d: true}
+        files_in_place:
+          description: Every entry of O(wanted_files) is as wanted (the files task can be skipped).
+          type: bool
+          returned: when O(wanted_files) is given
 """
 
 import json  # noqa: E402
@@ -118,7 +139,7 @@ import time  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup, _files_judge  # noqa: E402
 
 
 def _read(path):
@@ -152,6 +173,7 @@ def main():
             "repository_record": {"type": "path", "default": "/etc/ai-stack/backup/repository.sha256"},
             "state_dir": {"type": "path", "default": "/var/lib/ai-stack/backup"},
             "paths": {"type": "list", "elements": "path", "default": []},
+            "wanted_files": {"type": "str", "no_log": True},
         },
         supports_check_mode=True,
     )
@@ -174,15 +196,20 @@ def main():
         state = json.loads(state_text) if state_text else {}
     except ValueError:
         state = {}
+    timers = {name: _backup.unit_summary(status.get(name)) for name in p["timers"]}
+    down = [name for name in timers if not timers[name]["enabled"]]
     facts = {
         "packages": {name: packages.get(name, False) for name in p["packages"]},
-        "timers": {name: _backup.unit_summary(status.get(name)) for name in p["timers"]},
+        "timers": timers,
+        "timers_down": down + [name for name in timers if name not in down and not timers[name]["active"]],
         "timer_status": {name: status.get(name, {}) for name in p["timers"]},
         "repository_initialised": initialised,
         "state": state if isinstance(state, dict) else {},
         "age": _backup.backup_age(state_text or "{}", time.time()),
         "paths": {path: os.path.isdir(path) for path in p["paths"]},
     }
+    if p["wanted_files"] is not None:
+        facts["files_in_place"] = _files_judge.judge(p["wanted_files"])
     module.exit_json(changed=False, ansible_facts={"ai_stack_backup": facts})
 
 

@@ -56,6 +56,16 @@ options:
       - What the error about a host name that does not resolve calls O(sources) (the caller's variable).
     type: str
     default: sources
+  wanted_files:
+    description:
+      - The arguments of the calling role's M(homelab.ai_stack.files) task (C(files) with their content rendered,
+        C(optional) entries written only where their directory exists, C(owner), C(group), C(mode),
+        C(directory_mode), C(pending)), so that the role's one read on a no-op also tells whether that task would
+        change nothing (RV(files_in_place)), judged as the files module judges. C(no_log), the entries may hold
+        secrets; only the boolean comes back. Judged also where firewalld does not run.
+      - A JSON document (C(to_json)), one string that C(no_log) hides whole; a dictionary would have each of its
+        values (V(root), V(0644), a path) masked wherever it appears in the result.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -65,6 +75,20 @@ EXAMPLES = r"""
     sources: [192.0.2.10, zabbix.example.org]
     zones: [self-hosted, public]
     label: zabbix_agent_server
+    wanted_files: "{{ {'owner': 'root', 'mode': '0644', 'files': conf, 'pending': 'zabbix-agent2-restart'} | to_json }}"
+  vars:
+    conf:
+      - dest: /etc/zabbix/zabbix_agent2.d/ai_stack.conf
+        content: "{{ lookup('ansible.builtin.template', 'ai_stack.conf.j2') }}"
+  register: fw
+
+- name: Write the agent configuration unless it is in place
+  homelab.ai_stack.files:
+    owner: root
+    mode: "0644"
+    files: [{dest: /etc/zabbix/zabbix_agent2.d/ai_stack.conf, src: ai_stack.conf.j2}]
+    pending: zabbix-agent2-restart
+  when: not fw.files_in_place
 """
 
 RETURN = r"""
@@ -93,12 +117,17 @@ changes:
       public:
         add: []
         remove: ['rule family="ipv4" source address="100.100.1.3" port port="10050" protocol="tcp" accept']
+files_in_place:
+  description: Every entry of O(wanted_files) is as wanted (the files task can be skipped).
+  returned: when O(wanted_files) is given
+  type: bool
 """
 
 import socket  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _files_judge  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._port_rules import (  # noqa: E402
     CONFIGS,
     plan,
@@ -207,6 +236,7 @@ def main():
             "sources": {"type": "list", "elements": "str", "required": True},
             "zones": {"type": "list", "elements": "str", "required": True},
             "label": {"type": "str", "default": "sources"},
+            "wanted_files": {"type": "str", "no_log": True},
         },
         supports_check_mode=True,
     )
@@ -218,6 +248,8 @@ def main():
             "the firewall needs addresses: fix the name or give the addresses."
         )
     result = {"changed": False, "running": False, "sources": sources, "zones": [], "changes": {}}
+    if params["wanted_files"] is not None:
+        result["files_in_place"] = _files_judge.judge(params["wanted_files"])
     fw = backend(module)
     if not fw.running:
         module.exit_json(**result)

@@ -238,6 +238,50 @@ def test_settings_of_the_scenario():
     assert out["keep"] == {"last": 2}
     assert out["openwebui"] is True and out["include_models"] is False
     assert "password" not in json.dumps(out)
+    assert "tool_config" not in out  # only with the stack-wide settings
+
+
+def test_tool_config_of_the_scenario():
+    stack = {"inventory_hostname": "backup-deb12", "storage_root": "/srv/cold-storage", "compose_root": "/opt/ai-stack"}
+    sftp = "ssh -i /root/.ssh/backup_ed25519 restic@100.100.3.12 -s sftp"
+    out = b.validate_settings(
+        dict(GOOD_SETTINGS, backup_sftp_command=sftp, backup_restic_options="--limit-upload=900", **stack)
+    )
+    assert out["tool_config"] == {
+        "host": "backup-deb12",
+        "tag": "ai-stack",
+        "env_file": "/etc/ai-stack/backup/restic.env",
+        "state_dir": "/var/lib/ai-stack/backup",
+        "restore_dir": "/srv/cold-storage/.ai-stack-restore",
+        "restic_options": ["-o", f"sftp.command={sftp}", "--limit-upload=900"],
+        "keep": {"last": 2},
+        "check_read_data_subset": "",
+        "password_file": "/etc/ai-stack/backup/password",
+        "repository_record": "/etc/ai-stack/backup/repository.sha256",
+        "zfs_datasets": [],
+        "zfs_snapshots_config": "/etc/ai-stack/zfs-snapshots.json",
+        "zfs_snapshot_prefix": "ai-stack-backup",
+        "storage_root": "/srv/cold-storage",
+        "compose_root": "/opt/ai-stack",
+        "services": {
+            "openwebui": True,
+            "pihole": True,
+            "nginx": True,
+            "comfyui": True,
+            "ollama": True,
+            "zabbix_psk": True,
+        },
+        "include_models": False,
+        "extra_items": [{"name": "notes", "path": "/etc/ai-stack-notes", "kind": "dir"}],
+    }
+    given = dict(GOOD_SETTINGS, backup_restore_dir="/mnt/restore", backup_config_dir="/etc/bk", **stack)
+    config = b.validate_settings(given)["tool_config"]
+    assert (config["restore_dir"], config["restic_options"], config["password_file"]) == (
+        "/mnt/restore",
+        [],
+        "/etc/bk/password",
+    )
+    assert "molecule-backup-password" not in json.dumps(config)
 
 
 def test_settings_from_the_command_line_are_converted():

@@ -88,6 +88,7 @@ def test_strings_and_defaults_are_converted(kwargs, datasets, want):
         assert plan["create"] == [{"name": "tank/ai", "properties": {}}]
     if "scrub_pools" in kwargs:
         assert plan["pools"] == ["tank", "backup"]
+        assert plan["scrub_timers"] == ["ai-stack-zfs-scrub@tank.timer", "ai-stack-zfs-scrub@backup.timer"]
     if datasets[0].get("hourly"):
         assert plan["on_calendar"] == "hourly"
 

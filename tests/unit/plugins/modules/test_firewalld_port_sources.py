@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 
@@ -172,3 +173,28 @@ def test_cli_fallback_reads_with_two_runs(run_module, monkeypatch):
         ["--zone=public", f"--remove-rich-rule={C}"],
         ["--zone=public", f"--add-rich-rule={B}"],
     ]
+
+
+def test_wanted_files_are_judged_without_showing_their_content(run_module, firewalld, tmp_path):
+    firewalld({"public": [A, B]}, running=False)
+    conf = tmp_path / "ai_stack.conf"
+    conf.write_text("TLSPSK=s3cret\n")
+    conf.chmod(0o644)
+    wanted = {"files": [{"dest": str(conf), "content": "TLSPSK=s3cret\n", "secret": True}], "mode": "0644"}
+    wanted["pending_dir"] = str(tmp_path / "pending")
+    result = run_module(m.main, {**ARGS, "wanted_files": json.dumps(wanted)})
+    assert (result["files_in_place"], result["changed"]) == (True, False)
+    assert "s3cret" not in str(result)
+    conf.write_text("TLSPSK=edited\n")
+    assert run_module(m.main, {**ARGS, "wanted_files": json.dumps(wanted)})["files_in_place"] is False
+    assert "files_in_place" not in run_module(m.main, ARGS)
+
+
+def test_wanted_files_are_hidden_whole_not_value_by_value(run_module, firewalld, monkeypatch, tmp_path):
+    # A no_log dict would mask each of its values ('zabbix' as an owner) inside this error message.
+    firewalld({"public": []})
+    monkeypatch.setattr(m, "lookup", lambda name: [])
+    wanted = json.dumps({"files": [{"dest": str(tmp_path / "psk"), "content": "k", "owner": "zabbix"}]})
+    args = {**ARGS, "sources": ["zabbix.example"], "label": "zabbix_agent_server", "wanted_files": wanted}
+    result = run_module(m.main, args)
+    assert result["failed"] and result["msg"].startswith("zabbix_agent_server: zabbix.example does not resolve")

@@ -12,7 +12,9 @@ prototypes without LLD macros, and agent keys the role does not configure.
 from __future__ import annotations
 
 import re
+import shlex
 
+import jinja2
 import pytest
 import yaml
 
@@ -233,11 +235,36 @@ def test_required_alerts_exist(template):
     assert macros["{$AI_STACK.GPU.TEMP.MAX}"] == "80"
 
 
+def served_keys(role_dir, nvidia_smi_path=""):
+    """The UserParameter keys of the configuration the role writes (templates/ai_stack.conf.j2, rendered)."""
+    env = jinja2.Environment(trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters.update(bool=bool, quote=shlex.quote)
+    text = env.from_string((role_dir / "templates" / "ai_stack.conf.j2").read_text()).render(
+        ansible_managed="Ansible managed",
+        zabbix_agent_stack_checks=True,
+        zabbix_agent_nvidia_smi_path=nvidia_smi_path,
+        _zabbix_agent_script="/usr/local/libexec/ai-stack/ai_stack_zabbix.py",
+        zabbix_agent_user_parameters=[],
+    )
+    return dict(
+        line[len("UserParameter=") :].split(",", 1) for line in text.splitlines() if line.startswith("UserParameter=")
+    )
+
+
+def test_the_stack_keys_run_the_collector(role_dir):
+    keys = served_keys(role_dir, "/opt/nvidia smi")
+    collector = "/usr/bin/python3 /usr/local/libexec/ai-stack/ai_stack_zabbix.py"
+    assert keys["ai_stack.gpu.discovery"] == f"AI_STACK_NVIDIA_SMI='/opt/nvidia smi' {collector} gpu.discovery"
+    assert keys["ai_stack.memory.pressure[*]"].endswith('ai_stack_zabbix.py memory.pressure "$1" "$2"')
+    assert (
+        served_keys(role_dir)["ai_stack.nfs.get"]
+        == "/usr/bin/python3 /usr/local/libexec/ai-stack/ai_stack_zabbix.py nfs.get"
+    )
+
+
 def test_agent_keys_are_served_by_the_role(collector, role_dir, template):
-    served = {
-        p["key"].split("[")[0]
-        for p in yaml.safe_load((role_dir / "vars" / "main.yml").read_text())["_zabbix_agent_stack_user_parameters"]
-    }
+    served = {key.split("[")[0] for key in served_keys(role_dir)}
+    assert len(served) == 6
     agent_keys = {
         item["key"].split("[")[0]
         for item, _rule in all_items(template)
