@@ -64,6 +64,17 @@ def test_nginx_problems_filter_reports_every_rule():
     assert F["nginx_problems"]([], {"bind_address": ""}, None)[0].startswith("ai_stack_bind_address '' must be")
 
 
+def test_nginx_problems_filter_takes_the_role_variables_by_their_names():
+    settings = {"bind_address": "100.64.0.1", "domain": "ai.test", "nginx_tls_source": "provided", "nginx_tls_key": "k"}
+    settings.update({"nginx_tls_certificate": "", "nginx_basic_auth_password": "short", "nginx_pids_limit": 8})
+    problems = F["nginx_problems"]([], settings, [])
+    assert "nginx_tls_source=provided needs nginx_tls_certificate and nginx_tls_key (PEM)" in problems
+    assert "nginx_basic_auth_password needs 8 or more characters" in problems
+    assert "nginx_pids_limit must be a number of 16 or more" in problems
+    settings.update({"nginx_tls_certificate": "c", "nginx_basic_auth_password": "long enough", "nginx_pids_limit": 512})
+    assert "nginx_tls_source=provided needs nginx_tls_certificate and nginx_tls_key (PEM)" not in F["nginx_problems"]([], settings, [])
+
+
 def test_nginx_catalog_filter_gives_the_switches_to_the_catalog():
     catalog = F["nginx_catalog"]({"comfyui_basic_auth": "false", "allow": ["10.0.0.0/8"]})
     assert [c["service"] for c in catalog] == ["openwebui", "ollama", "comfyui", "pihole"]
