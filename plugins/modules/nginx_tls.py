@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: nginx_internal_ca
-short_description: The internal CA, server key and certificate of the nginx role, in one run
+module: nginx_tls
+short_description: The certificates of the nginx role, in one run
 version_added: 0.3.0
 description:
-  - Below O(data_path), makes the internal CA once (C(ca/ca.key), EC P-384, 0600; C(ca/ca.crt), self-signed, pathlen 0,
-    keyCertSign and cRLSign, with O(ca_name_constraints) names below O(domain) only and no IP address, all critical).
+  - With O(source=internal_ca), below O(data_path), makes the internal CA once (C(ca/ca.key), EC P-384, 0600;
+    C(ca/ca.crt), self-signed, pathlen 0, keyCertSign and cRLSign, with O(ca_name_constraints) names below O(domain) only and no IP address, all critical).
     An existing CA is never replaced (clients trust it); one that is not a PEM certificate fails the task.
   - Keeps the server key C(certs/server.key) while it is an EC P-256 key (made otherwise; owner root, group
     O(key_group), mode 0640).
@@ -20,29 +20,39 @@ description:
   - Writes the record C(certs/server-certificate.json) (names, expiry, whether the CA is name-constrained, SHA-1 of
     the CA certificate, key and certificate; root, 0600) that lets the next run of the role see from one read that
     nothing is due. Nothing secret is returned.
+  - With O(source=acme), keeps the ACME account key C(certs/acme-account.key) and the server key (EC P-256, root, 0600)
+    and says in RV(reasons) why a certificate is due (O(force_renewal), none, the renewal window, other names, another
+    key, or C(certs/acme-certificate.json) naming another O(acme_directory) or other names); the order itself is
+    M(community.crypto.acme_certificate)'s.
   - Needs the Python C(cryptography) library on the host.
 options:
+  source:
+    description: Where the certificate comes from.
+    type: str
+    choices: [internal_ca, acme]
+    default: internal_ca
   data_path:
     description: The data directory of nginx (holding C(ca/) and C(certs/)).
     type: path
     required: true
   names:
-    description: The virtual host names; the first is the common name. Empty makes only the CA and the key.
+    description:
+      - The names of the certificate; the first is the common name. Empty makes only the CA and the key.
     type: list
     elements: str
     default: []
   domain:
-    description: The stack's domain, the one name the CA may sign for with O(ca_name_constraints).
+    description:
+      - Required with O(source=internal_ca). The stack's domain, the one name the CA may sign for with
+        O(ca_name_constraints).
     type: str
-    required: true
   ca_common_name:
-    description: Common name of a new CA.
+    description: Required with O(source=internal_ca). Common name of a new CA.
     type: str
-    required: true
   ca_valid_days:
     description: Validity of a new CA, in days.
     type: int
-    required: true
+    default: 3650
   ca_name_constraints:
     description: Whether a new CA is limited to names below O(domain).
     type: bool
@@ -50,15 +60,22 @@ options:
   cert_valid_days:
     description: Validity of a new server certificate, in days.
     type: int
-    required: true
+    default: 365
   renew_before_days:
     description: A certificate valid for fewer days than this is issued again.
     type: int
     required: true
   key_group:
-    description: Numeric group of the server key (the nginx workers').
+    description: Numeric group of the server key made by the internal CA (the nginx workers').
     type: int
-    required: true
+    default: 0
+  acme_directory:
+    description: Required with O(source=acme). The ACME directory URL the certificate is ordered from.
+    type: str
+  force_renewal:
+    description: With O(source=acme), a certificate is due whatever it holds.
+    type: bool
+    default: false
 requirements:
   - cryptography >= 3.4
 extends_documentation_fragment:
@@ -79,7 +96,7 @@ author:
 
 EXAMPLES = r"""
 - name: Make the internal CA and the server certificate current
-  homelab.ai_stack.nginx_internal_ca:
+  homelab.ai_stack.nginx_tls:
     data_path: /srv/ai-stack/services/nginx-proxy
     names: [chat.home.arpa, ollama.home.arpa]
     domain: home.arpa
@@ -88,6 +105,15 @@ EXAMPLES = r"""
     cert_valid_days: 365
     renew_before_days: 30
     key_group: 65534
+
+- name: Keep the ACME keys and say whether a certificate is due
+  homelab.ai_stack.nginx_tls:
+    source: acme
+    data_path: /srv/ai-stack/services/nginx-proxy
+    names: ["*.home.arpa", home.arpa]
+    acme_directory: https://acme-v02.api.letsencrypt.org/directory
+    renew_before_days: 30
+  register: acme_keys
 """
 
 RETURN = r"""
@@ -104,44 +130,48 @@ reasons:
   elements: str
   sample: [the renewal window is reached]
 not_after:
-  description: Expiry of the server certificate as C(YYYYMMDDHHMMSSZ); empty without O(names) or in check mode before
-    the first issue.
+  description: Expiry of the server certificate as C(YYYYMMDDHHMMSSZ); empty when there is none (yet).
   returned: always
   type: str
   sample: "20271206221500Z"
 ca_name_constrained:
   description: Whether the CA carries name constraints.
-  returned: when the CA exists (not in check mode before it is made)
+  returned: with O(source=internal_ca) when the CA exists (not in check mode before it is made)
   type: bool
   sample: true
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402 (documentation first)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._nginx_ca import CRYPTOGRAPHY_ERROR, HAS_CRYPTOGRAPHY, ensure  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils._nginx_tls import CRYPTOGRAPHY_ERROR, HAS_CRYPTOGRAPHY, acme_due, ensure  # noqa: E402
 
 
 def main():
     module = AnsibleModule(
         argument_spec={
+            "source": {"type": "str", "choices": ["internal_ca", "acme"], "default": "internal_ca"},
             "data_path": {"type": "path", "required": True},
             "names": {"type": "list", "elements": "str", "default": []},
-            "domain": {"type": "str", "required": True},
-            "ca_common_name": {"type": "str", "required": True},
-            "ca_valid_days": {"type": "int", "required": True},
+            "domain": {"type": "str"},
+            "ca_common_name": {"type": "str"},
+            "ca_valid_days": {"type": "int", "default": 3650},
             "ca_name_constraints": {"type": "bool", "default": True},
-            "cert_valid_days": {"type": "int", "required": True},
+            "cert_valid_days": {"type": "int", "default": 365},
             "renew_before_days": {"type": "int", "required": True},
-            "key_group": {"type": "int", "required": True},
+            "key_group": {"type": "int", "default": 0},
+            "acme_directory": {"type": "str"},
+            "force_renewal": {"type": "bool", "default": False},
         },
+        required_if=[("source", "internal_ca", ("domain", "ca_common_name")), ("source", "acme", ("acme_directory",))],
         supports_check_mode=True,
     )
     if not HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=str(CRYPTOGRAPHY_ERROR))
     try:
-        result = ensure(module.params, check_mode=module.check_mode)
+        run = acme_due if module.params["source"] == "acme" else ensure
+        result = run(module.params, check_mode=module.check_mode)
     except (OSError, ValueError) as error:
-        module.fail_json(msg=f"nginx_internal_ca: {error}")
+        module.fail_json(msg=f"nginx_tls: {error}")
     module.exit_json(**result)
 
 

@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The nginx role's internal CA, server key and certificate, in one module run.
+"""The nginx role's certificates: the internal CA, server key and certificate in one module
+run; for an ACME CA the keys and whether a certificate is due (the order stays with
+community.crypto.acme_certificate).
 
 What the role did before with community.crypto (openssl_privatekey, openssl_csr_pipe,
 x509_certificate selfsigned/ownca, x509_certificate_info, find): the CA is made once
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import ipaddress
+import json
 import os
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._files import write_file
@@ -39,6 +42,8 @@ except ImportError as error:  # pragma: no cover - the module reports it
     CRYPTOGRAPHY_ERROR = error
 
 CA_KEY = "ca/ca.key"
+ACME_ACCOUNT_KEY = "certs/acme-account.key"
+ACME_RECORD = "certs/acme-certificate.json"
 TIME_FORMAT = "%Y%m%d%H%M%SZ"
 
 
@@ -158,8 +163,10 @@ def _signed_by(cert, ca_cert):
     return True
 
 
-def cert_reasons(cert, key, ca_cert, names, renew_before_days, now):
-    """Why the server certificate must be issued again; empty when it is current."""
+def cert_reasons(cert, key, ca_cert, names, renew_before_days, now, acme=False):
+    """Why the server certificate must be issued again; empty when it is current.
+
+    ``acme``: the certificate of an ACME CA (no common name or issuer to compare)."""
     if cert is None:
         return ["no certificate"]
     reasons = []
@@ -169,11 +176,11 @@ def cert_reasons(cert, key, ca_cert, names, renew_before_days, now):
     if sorted(sans.get_values_for_type(x509.DNSName) if sans else []) != sorted(names):
         reasons.append("the names changed")
     common = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if not common or common[0].value != names[0]:
+    if not acme and (not common or common[0].value != names[0]):
         reasons.append("the common name changed")
     if key is None or _public_der(cert.public_key()) != _public_der(key.public_key()):
         reasons.append("the server key changed")
-    if ca_cert is None or not _signed_by(cert, ca_cert):
+    if not acme and (ca_cert is None or not _signed_by(cert, ca_cert)):
         reasons.append("the internal CA did not sign it")
     return reasons
 
@@ -181,6 +188,52 @@ def cert_reasons(cert, key, ca_cert, names, renew_before_days, now):
 def _ids(path):
     st = os.stat(path)
     return st.st_uid, st.st_gid, st.st_mode & 0o7777
+
+
+def _ensure_key(path, curve, gid, mode, what, done, check_mode):
+    """The EC key of ``curve`` at ``path`` (made when missing or of another type), root's, group ``gid``."""
+    key = load_key(_read(path), curve)
+    if key is None:
+        done.append(f"created the {what}")
+        if not check_mode:
+            key = ec.generate_private_key(curve)
+            write_file(path, key_pem(key), mode, 0, gid)
+    elif _ids(path) != (0, gid, mode):
+        done.append(f"set the owner, group and mode of the {what}")
+        if not check_mode:
+            os.chown(path, 0, gid)
+            os.chmod(path, mode)
+    return key
+
+
+def acme_due(params, check_mode=False, now=None):
+    """The account and server keys of an ACME certificate (root, 0600), and why a certificate is due.
+
+    ``params``: data_path, names (the certificate's), acme_directory, renew_before_days, force_renewal.
+    Due: forced, no certificate, the renewal window, other names, another key, or the record
+    (certs/acme-certificate.json) naming another directory or other names.
+    """
+    now = now or _utc_now()
+    root = params["data_path"].rstrip("/")
+    names = list(params.get("names") or [])
+    done = []
+    _ensure_key(os.path.join(root, ACME_ACCOUNT_KEY), ec.SECP256R1(), 0, 0o600, "ACME account key", done, check_mode)
+    key = _ensure_key(os.path.join(root, "certs/server.key"), ec.SECP256R1(), 0, 0o600, "server key", done, check_mode)
+    cert = load_cert(_read(os.path.join(root, "certs/server.crt")))
+    reasons = ["renewal forced"] if params.get("force_renewal") else []
+    reasons += cert_reasons(cert, key, None, names, params["renew_before_days"], now, acme=True)
+    try:
+        record = json.loads(_read(os.path.join(root, ACME_RECORD)) or b"{}")
+    except ValueError:
+        record = {}
+    if not isinstance(record, dict) or record.get("directory", "") != params.get("acme_directory"):
+        reasons.append("the ACME directory changed")
+    if not isinstance(record, dict) or record.get("names", []) != names:
+        reasons.append("the recorded names differ")
+    result = {"changed": bool(done), "done": done, "reasons": reasons, "not_after": ""}
+    if cert is not None:
+        result["not_after"] = _not_after(cert).strftime(TIME_FORMAT)
+    return result
 
 
 def ensure(params, check_mode=False, now=None):
@@ -217,18 +270,7 @@ def ensure(params, check_mode=False, now=None):
             )
             write_file(path["ca/ca.crt"], cert_pem(ca_cert), 0o644, 0, 0)
 
-    key_path = path["certs/server.key"]
-    key = load_key(_read(key_path), ec.SECP256R1())
-    if key is None:
-        done.append("created the server key")
-        if not check_mode:
-            key = ec.generate_private_key(ec.SECP256R1())
-            write_file(key_path, key_pem(key), 0o640, 0, gid)
-    elif _ids(key_path) != (0, gid, 0o640):
-        done.append("set the owner, group and mode of the server key")
-        if not check_mode:
-            os.chown(key_path, 0, gid)
-            os.chmod(key_path, 0o640)
+    key = _ensure_key(path["certs/server.key"], ec.SECP256R1(), gid, 0o640, "server key", done, check_mode)
 
     reasons = []
     cert = None
