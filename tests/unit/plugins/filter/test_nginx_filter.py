@@ -83,3 +83,14 @@ def test_nginx_catalog_filter_gives_the_switches_to_the_catalog():
         ("ollama", ["10.0.0.0/8"], False, True),
         ("comfy", [], False, False),
     ]
+
+
+def test_nginx_secret_files_hashes_as_the_password_hash_filter_did():
+    from ansible.plugins.filter.core import FilterModule as CoreFilters
+
+    settings = {"data_path": "/d", "worker_gid": 65534, "host": "h", "auth_user": "admin", "auth_password": "pw-given-1"}
+    settings.update({"token": "", "token_user": "api"})
+    files = F["nginx_secret_files"]([{"basic_auth": True, "token_auth": False}], {}, {}, settings)
+    salt = _nginx.basic_auth_salt("h", "admin")
+    expected = CoreFilters().filters()["password_hash"]("pw-given-1", "sha512", salt)
+    assert files == [{"dest": "/d/auth/htpasswd", "content": f"admin:{expected}", "group": "65534", "mode": "0640", "secret": True}]
