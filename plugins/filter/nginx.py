@@ -51,7 +51,9 @@ def nginx_vhost_problems(vhosts, domain, name_constrained=False):
 
 def nginx_problems(vhosts, settings, listeners=None):
     """Every pre-flight problem of the nginx role: bind address, ports 80/443, vhosts, settings."""
-    settings = {key[len("nginx_") :] if key.startswith("nginx_") else key: value for key, value in _plain(settings).items()}
+    settings = {
+        key[len("nginx_") :] if key.startswith("nginx_") else key: value for key, value in _plain(settings).items()
+    }
     return _call("nginx_problems", _nginx.preflight_problems, _plain(vhosts), settings, _plain(listeners or []))
 
 

@@ -511,7 +511,7 @@ def _draw(length, alphabet):
 
 def basic_auth_salt(host, user):
     """The htpasswd salt: from host and user, so the file only changes when the password does."""
-    return hashlib.sha256(f"{host}{user}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{host}{user}".encode()).hexdigest()[:16]
 
 
 def secret_files(vhosts, read, current, settings, hash_password):
@@ -541,12 +541,14 @@ def secret_files(vhosts, read, current, settings, hash_password):
         out.append({"dest": root + AUTH_FILES[1], "content": htpasswd, **private})
         if not given:
             out.append({"dest": root + AUTH_FILES[0], "content": password, "force": False, **own})
-            out.append({"dest": root + AUTH_RECORD, "content": secret_record("auth", password, htpasswd, user, salt), **own})
+            out.append(
+                {"dest": root + AUTH_RECORD, "content": secret_record("auth", password, htpasswd, user, salt), **own}
+            )
     token_user, given = str(settings["token_user"]), str(settings.get("token") or "")
     wanted = any(v.get("token_auth") and not v.get("basic_auth") for v in vhosts)
     if wanted and (given or not current.get("token")):
         token = given or read.get(TOKEN_FILES[0]) or _draw(40, string.ascii_lowercase + string.digits)
-        basic = base64.b64encode(f"{token_user}:{token.strip()}".encode("utf-8")).decode("ascii")
+        basic = base64.b64encode(f"{token_user}:{token.strip()}".encode()).decode("ascii")
         text = (
             "# Managed by homelab.ai_stack: the Authorization headers that carry the API token.\n"
             f'"Bearer {token.strip()}" 1;\n"Basic {basic}" 1;\n'

@@ -89,7 +89,9 @@ def load_cert(data):
 
 
 def key_pem(key):
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
 
 
 def cert_pem(cert):
@@ -245,7 +247,7 @@ def ensure(params, check_mode=False, now=None):
     """
     now = now or _utc_now()
     root = params["data_path"].rstrip("/")
-    path = {name: os.path.join(root, name) for name in CERT_FILES + (CA_KEY, CERT_RECORD)}
+    path = {name: os.path.join(root, name) for name in (*CERT_FILES, CA_KEY, CERT_RECORD)}
     names = list(params.get("names") or [])
     gid = int(params["key_group"])
     done = []
@@ -253,7 +255,9 @@ def ensure(params, check_mode=False, now=None):
     ca_data = _read(path["ca/ca.crt"])
     ca_cert = load_cert(ca_data)
     if ca_data is not None and ca_cert is None:
-        raise ValueError(f"{path['ca/ca.crt']} is not a PEM certificate; it is kept (clients trust it): replace or remove it by hand")
+        raise ValueError(
+            f"{path['ca/ca.crt']} is not a PEM certificate; it is kept (clients trust it): replace or remove it by hand"
+        )
     ca_key = None
     if ca_cert is None:
         done.append("created the internal CA")
@@ -282,7 +286,9 @@ def ensure(params, check_mode=False, now=None):
             if not check_mode:
                 ca_key = ca_key or load_key(_read(path[CA_KEY]), ec.SECP384R1())
                 if ca_key is None:
-                    raise ValueError(f"{path[CA_KEY]} is missing or not the EC P-384 key of {path['ca/ca.crt']}: cannot sign")
+                    raise ValueError(
+                        f"{path[CA_KEY]} is missing or not the EC P-384 key of {path['ca/ca.crt']}: cannot sign"
+                    )
                 cert = make_server_cert(key, names, ca_cert, ca_key, params["cert_valid_days"], now)
                 write_file(path["certs/server.crt"], cert_pem(cert), 0o644, 0, 0)
 

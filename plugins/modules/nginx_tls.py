@@ -10,7 +10,8 @@ short_description: The certificates of the nginx role, in one run
 version_added: 0.3.0
 description:
   - With O(source=internal_ca), below O(data_path), makes the internal CA once (C(ca/ca.key), EC P-384, 0600;
-    C(ca/ca.crt), self-signed, pathlen 0, keyCertSign and cRLSign, with O(ca_name_constraints) names below O(domain) only and no IP address, all critical).
+    C(ca/ca.crt), self-signed, pathlen 0, keyCertSign and cRLSign, with O(ca_name_constraints) names below O(domain)
+    only and no IP address, all critical).
     An existing CA is never replaced (clients trust it); one that is not a PEM certificate fails the task.
   - Keeps the server key C(certs/server.key) while it is an EC P-256 key (made otherwise; owner root, group
     O(key_group), mode 0640).
@@ -143,7 +144,12 @@ ca_name_constrained:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402 (documentation first)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._nginx_tls import CRYPTOGRAPHY_ERROR, HAS_CRYPTOGRAPHY, acme_due, ensure  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils._nginx_tls import (  # noqa: E402
+    CRYPTOGRAPHY_ERROR,
+    HAS_CRYPTOGRAPHY,
+    acme_due,
+    ensure,
+)
 
 
 def main():

@@ -483,7 +483,12 @@ def test_secret_files_given_secrets_write_only_htpasswd_and_map():
     [
         (_BOTH, {"htpasswd": True, "token": True}, {}, []),
         (_BOTH, {"htpasswd": True, "token": False}, {}, ["auth/api-token.map", "api-token", "api-token.json"]),
-        ([{"basic_auth": True, "token_auth": True}], {}, {}, ["auth/htpasswd", "basic-auth.password", "basic-auth.json"]),
+        (
+            [{"basic_auth": True, "token_auth": True}],
+            {},
+            {},
+            ["auth/htpasswd", "basic-auth.password", "basic-auth.json"],
+        ),
         ([{"basic_auth": False, "token_auth": False}], {}, {}, []),
         (_BOTH, {"htpasswd": True, "token": True}, {"auth_password": "given-password"}, ["auth/htpasswd"]),
     ],

@@ -54,7 +54,7 @@ def _cert(root, name="certs/server.crt"):
 def _found(root):
     """The entries the role's directories run reports (find-like: path, uid, gid, mode, checksum)."""
     entries = []
-    for name in _nginx.CERT_FILES + (_nginx.CERT_RECORD,):
+    for name in (*_nginx.CERT_FILES, _nginx.CERT_RECORD):
         path = root / name
         st = path.stat()
         entries.append(
@@ -70,7 +70,13 @@ def _found(root):
 
 
 def _current(root, names=NAMES, renew=30, now=NOW):
-    settings = {"worker_gid": GID, "auth_user": "admin", "auth_salt": "s", "token_user": "api", "renew_before_days": renew}
+    settings = {
+        "worker_gid": GID,
+        "auth_user": "admin",
+        "auth_salt": "s",
+        "token_user": "api",
+        "renew_before_days": renew,
+    }
     record = (root / _nginx.CERT_RECORD).read_text()
     return _nginx.current(_found(root), str(root), names, record, settings, now=now)
 
@@ -90,13 +96,17 @@ def test_first_run_makes_a_constrained_ca_key_certificate_and_a_record_the_read_
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "chat.ai.test"
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
     assert sans == NAMES
-    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        ExtendedKeyUsageOID.SERVER_AUTH
+    ]
     assert result["not_after"] == "20271206120000Z"
     key = root / "certs/server.key"
     assert (key.stat().st_uid, key.stat().st_gid, key.stat().st_mode & 0o777) == (0, GID, 0o640)
     assert ((root / "ca/ca.key").stat().st_mode & 0o777) == 0o600
     record = json.loads((root / _nginx.CERT_RECORD).read_text())
-    assert record["names"] == sorted(NAMES) and record["not_after"] == "20271206120000Z" and record["ca_name_constrained"]
+    assert (
+        record["names"] == sorted(NAMES) and record["not_after"] == "20271206120000Z" and record["ca_name_constrained"]
+    )
     assert _current(root)["tls"] is True
 
 
@@ -113,7 +123,7 @@ def test_openssl_verifies_the_certificate_with_the_ca(root):
 
 def test_a_rerun_changes_nothing(root):
     _nginx_tls.ensure(_params(root), now=NOW)
-    before = {name: (root / name).read_bytes() for name in _nginx.CERT_FILES + (_nginx.CERT_RECORD,)}
+    before = {name: (root / name).read_bytes() for name in (*_nginx.CERT_FILES, _nginx.CERT_RECORD)}
     result = _nginx_tls.ensure(_params(root), now=NOW + datetime.timedelta(days=100))
     assert result == {
         "changed": False,
@@ -180,7 +190,7 @@ def test_an_unconstrained_ca_is_kept_and_reported(root):
 
 def test_a_ca_file_that_is_not_a_certificate_is_kept_and_fails(root):
     (root / "ca/ca.crt").write_text("not a certificate\n")
-    with pytest.raises(ValueError, match="ca.crt is not a PEM certificate"):
+    with pytest.raises(ValueError, match=r"ca\.crt is not a PEM certificate"):
         _nginx_tls.ensure(_params(root), now=NOW)
     assert (root / "ca/ca.crt").read_text() == "not a certificate\n"
 
@@ -208,13 +218,18 @@ ACME = "https://pebble.test:14000/dir"
 
 
 def _acme(root, **overrides):
-    params = {"data_path": str(root), "names": ["*.ai.test", "ai.test"], "acme_directory": ACME, "renew_before_days": 30}
+    params = {
+        "data_path": str(root),
+        "names": ["*.ai.test", "ai.test"],
+        "acme_directory": ACME,
+        "renew_before_days": 30,
+    }
     params.update(overrides)
     return params
 
 
 def _issue_like_acme(root, names, directory=ACME, days=90):
-    """What the role's order leaves: a certificate for the server key (here signed by a CA of the test) and the record."""
+    """What the role's order leaves: a certificate for the server key (signed by a test CA) and the record."""
     ca_key = ec.generate_private_key(ec.SECP384R1())
     ca = _nginx_tls.make_ca(ca_key, "pebble", 10, "ai.test", False, NOW)
     key = _nginx_tls.load_key((root / "certs/server.key").read_bytes(), ec.SECP256R1())
