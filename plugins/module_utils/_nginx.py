@@ -431,7 +431,8 @@ def current(found, data_path, fqdns, record_text, settings, now=None):
     sums = found_sums(entries, data_path)
     fqdns = list(fqdns)
     record = {}
-    if record_text:
+    # The record counts only with the CA and the certificate it describes.
+    if record_text and "ca/ca.crt" in files and "certs/server.crt" in files:
         try:
             record = json.loads(record_text)
         except ValueError:

@@ -495,3 +495,11 @@ def test_secret_files_given_secrets_write_only_htpasswd_and_map():
 )
 def test_secret_files_only_what_is_due(vhosts, current, given, dests):
     assert [f["dest"][len("/srv/n/") :] for f in _secret_files(vhosts, current=current, **given)] == dests
+
+
+def test_the_record_counts_only_with_the_ca_and_the_certificate():
+    found, record = _host(constrained=False)
+    for gone in ("ca/ca.crt", "certs/server.crt"):
+        left = [e for e in found if not e["path"].endswith(gone)]
+        state = _nginx.current(left, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+        assert (state["tls"], state["ca_unconstrained"]) == (False, False)
