@@ -418,7 +418,8 @@ def _private(entry, worker_gid):
 def current(found, data_path, fqdns, record_text, settings, now=None):
     """What a re-run need not touch, from one find below ``data_path`` and the certificate record's text.
 
-    ``settings``: worker_gid, auth_user, auth_salt, token_user, renew_before_days.
+    ``settings``: worker_gid, auth_user, auth_salt (else derived from ``host``, :func:`basic_auth_salt`),
+    token_user, renew_before_days.
     Returns tls (the internal CA, server key and certificate are current: the
     record rendered again from the names wanted now and the checksums found is
     the text on the host, and the recorded expiry is outside the renewal
@@ -448,7 +449,8 @@ def current(found, data_path, fqdns, record_text, settings, now=None):
                 sums.get(CERT_RECORD) == sha1(cert_record(fqdns, not_after, record.get("ca_name_constrained"), sums))
                 and (renew_at - now).total_seconds() > int(settings["renew_before_days"]) * 86400
             )
-    auth = auth_record(settings["auth_user"], settings["auth_salt"], sums)
+    salt = settings.get("auth_salt") or basic_auth_salt(settings.get("host", ""), settings["auth_user"])
+    auth = auth_record(settings["auth_user"], salt, sums)
     token = token_record(settings["token_user"], sums)
     return {
         "tls": bool(tls),

@@ -503,3 +503,14 @@ def test_the_record_counts_only_with_the_ca_and_the_certificate():
         left = [e for e in found if not e["path"].endswith(gone)]
         state = _nginx.current(left, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
         assert (state["tls"], state["ca_unconstrained"]) == (False, False)
+
+
+def test_the_htpasswd_salt_comes_from_the_host_when_not_given():
+    found, record = _host()
+    settings = {k: v for k, v in SETTINGS.items() if k != "auth_salt"}
+    salt = _nginx.basic_auth_salt("box", "admin")
+    auth = _nginx.secret_record("auth", "pw", "admin:$6$hash", "admin", salt)
+    found = [e for e in found if not e["path"].endswith("basic-auth.json")]
+    found.append(_entry("basic-auth.json", _nginx.sha1(auth), mode="0600"))
+    assert _nginx.current(found, DATA, [], "", dict(settings, host="box"), NOW)["htpasswd"] is True
+    assert _nginx.current(found, DATA, [], "", dict(settings, host="other"), NOW)["htpasswd"] is False
