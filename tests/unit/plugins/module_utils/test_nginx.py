@@ -506,7 +506,7 @@ def test_the_record_counts_only_with_the_ca_and_the_certificate():
 
 
 def test_the_htpasswd_salt_comes_from_the_host_when_not_given():
-    found, record = _host()
+    found, _record = _host()
     settings = {k: v for k, v in SETTINGS.items() if k != "auth_salt"}
     salt = _nginx.basic_auth_salt("box", "admin")
     auth = _nginx.secret_record("auth", "pw", "admin:$6$hash", "admin", salt)
