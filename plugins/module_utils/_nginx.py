@@ -509,7 +509,7 @@ def certificate_due(info, key_fingerprint, names, common_name=None, record=None,
 
 
 def _draw(length, alphabet):
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _index in range(length))
 
 
 def basic_auth_salt(host, user):

@@ -164,7 +164,7 @@ def main():
             "ca_name_constraints": {"type": "bool", "default": True},
             "cert_valid_days": {"type": "int", "default": 365},
             "renew_before_days": {"type": "int", "required": True},
-            "key_group": {"type": "int", "default": 0},
+            "key_group": {"type": "int", "default": 0, "no_log": False},
             "acme_directory": {"type": "str"},
             "force_renewal": {"type": "bool", "default": False},
         },

@@ -20,14 +20,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx, _nginx_tls
 
 NOW = datetime.datetime(2026, 12, 6, 12, 0, tzinfo=datetime.timezone.utc)
-NAMES = ["chat.ai.test", "ollama.ai.test", "comfy.ai.test"]
+NAMES = ("chat.ai.test", "ollama.ai.test", "comfy.ai.test")
 GID = 65534
 
 
 def _params(root, **overrides):
     params = {
         "data_path": str(root),
-        "names": NAMES,
+        "names": list(NAMES),
         "domain": "ai.test",
         "ca_common_name": "homelab.ai_stack internal CA",
         "ca_valid_days": 3650,
@@ -78,7 +78,7 @@ def _current(root, names=NAMES, renew=30, now=NOW):
         "renew_before_days": renew,
     }
     record = (root / _nginx.CERT_RECORD).read_text()
-    return _nginx.current(_found(root), str(root), names, record, settings, now=now)
+    return _nginx.current(_found(root), str(root), list(names), record, settings, now=now)
 
 
 def test_first_run_makes_a_constrained_ca_key_certificate_and_a_record_the_read_takes_as_current(root):
@@ -95,7 +95,7 @@ def test_first_run_makes_a_constrained_ca_key_certificate_and_a_record_the_read_
     cert = _cert(root)
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "chat.ai.test"
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    assert sans == NAMES
+    assert sans == list(NAMES)
     assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
         ExtendedKeyUsageOID.SERVER_AUTH
     ]
