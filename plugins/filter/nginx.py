@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.plugins.filter.core import get_encrypted_password
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
@@ -50,7 +51,10 @@ def nginx_vhost_problems(vhosts, domain, name_constrained=False):
 
 def nginx_problems(vhosts, settings, listeners=None):
     """Every pre-flight problem of the nginx role: bind address, ports 80/443, vhosts, settings."""
-    return _call("nginx_problems", _nginx.preflight_problems, _plain(vhosts), _plain(settings), _plain(listeners or []))
+    settings = {
+        key[len("nginx_") :] if key.startswith("nginx_") else key: value for key, value in _plain(settings).items()
+    }
+    return _call("nginx_problems", _nginx.preflight_problems, _plain(vhosts), settings, _plain(listeners or []))
 
 
 def nginx_acme_names(fqdns, domain, wildcard=False):
@@ -97,6 +101,23 @@ def nginx_certificate_due(info, key_fingerprint, names, common_name=None, record
     )
 
 
+def nginx_secret_files(vhosts, read, current, settings):
+    """The files of the basic auth password and the API token a run must write (secret entries)."""
+
+    def hash_password(password, salt):
+        return get_encrypted_password(password, "sha512", salt=salt)
+
+    return _call(
+        "nginx_secret_files",
+        _nginx.secret_files,
+        _plain(vhosts),
+        _plain(dict(read or {})),
+        _plain(dict(current or {})),
+        _plain(dict(settings)),
+        hash_password,
+    )
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -109,5 +130,6 @@ class FilterModule:
             "nginx_current": nginx_current,
             "nginx_cert_record": nginx_cert_record,
             "nginx_secret_record": nginx_secret_record,
+            "nginx_secret_files": nginx_secret_files,
             "nginx_certificate_due": nginx_certificate_due,
         }

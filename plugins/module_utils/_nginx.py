@@ -12,11 +12,14 @@ converted here, once.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import json
 import posixpath
 import re
+import secrets
+import string
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._host import ports_held
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_ip, is_network, list_input
@@ -415,7 +418,8 @@ def _private(entry, worker_gid):
 def current(found, data_path, fqdns, record_text, settings, now=None):
     """What a re-run need not touch, from one find below ``data_path`` and the certificate record's text.
 
-    ``settings``: worker_gid, auth_user, auth_salt, token_user, renew_before_days.
+    ``settings``: worker_gid, auth_user, auth_salt (else derived from ``host``, :func:`basic_auth_salt`),
+    token_user, renew_before_days.
     Returns tls (the internal CA, server key and certificate are current: the
     record rendered again from the names wanted now and the checksums found is
     the text on the host, and the recorded expiry is outside the renewal
@@ -428,7 +432,8 @@ def current(found, data_path, fqdns, record_text, settings, now=None):
     sums = found_sums(entries, data_path)
     fqdns = list(fqdns)
     record = {}
-    if record_text:
+    # The record counts only with the CA and the certificate it describes.
+    if record_text and "ca/ca.crt" in files and "certs/server.crt" in files:
         try:
             record = json.loads(record_text)
         except ValueError:
@@ -444,7 +449,8 @@ def current(found, data_path, fqdns, record_text, settings, now=None):
                 sums.get(CERT_RECORD) == sha1(cert_record(fqdns, not_after, record.get("ca_name_constrained"), sums))
                 and (renew_at - now).total_seconds() > int(settings["renew_before_days"]) * 86400
             )
-    auth = auth_record(settings["auth_user"], settings["auth_salt"], sums)
+    salt = settings.get("auth_salt") or basic_auth_salt(settings.get("host", ""), settings["auth_user"])
+    auth = auth_record(settings["auth_user"], salt, sums)
     token = token_record(settings["token_user"], sums)
     return {
         "tls": bool(tls),
@@ -500,3 +506,58 @@ def certificate_due(info, key_fingerprint, names, common_name=None, record=None,
         if record.get("names", []) != list(names):
             reasons.append("the recorded names differ")
     return reasons
+
+
+def _draw(length, alphabet):
+    return "".join(secrets.choice(alphabet) for _index in range(length))
+
+
+def basic_auth_salt(host, user):
+    """The htpasswd salt: from host and user, so the file only changes when the password does."""
+    return hashlib.sha256(f"{host}{user}".encode()).hexdigest()[:16]
+
+
+def secret_files(vhosts, read, current, settings, hash_password):
+    """The files of the basic auth password and the API token a run must write (the files task's entries).
+
+    ``vhosts``: the normalised vhosts; ``read``: relative path -> text the directories run read
+    (the generated ``basic-auth.password`` and ``api-token``); ``current``: :func:`current`'s result;
+    ``settings``: data_path, worker_gid, host, auth_user, auth_password, token, token_user;
+    ``hash_password(password, salt)``: the SHA-512 crypt of the htpasswd line (Ansible's password_hash).
+
+    Basic auth on a vhost, and its htpasswd file due: a password given (the files task compares),
+    or the generated one's record not current. The password: the given one, else the one kept on
+    the host, else a new one (24 letters and digits), written with ``force: false`` with its record
+    (basic-auth.json: the hash is salted, so only the record tells the file is current). The same
+    for the API token (40 lower-case letters and digits: nginx compares map keys ignoring case),
+    its map (the Authorization headers that carry it) and api-token.json.
+    """
+    root = str(settings["data_path"]).rstrip("/") + "/"
+    private = {"group": str(settings["worker_gid"]), "mode": "0640", "secret": True}
+    own = {"mode": "0600", "secret": True}
+    out = []
+    user, given = str(settings["auth_user"]), str(settings.get("auth_password") or "")
+    if any(v.get("basic_auth") for v in vhosts) and (given or not current.get("htpasswd")):
+        password = given or read.get(AUTH_FILES[0]) or _draw(24, string.ascii_letters + string.digits)
+        salt = basic_auth_salt(settings["host"], user)
+        htpasswd = f"{user}:{hash_password(password, salt)}"
+        out.append({"dest": root + AUTH_FILES[1], "content": htpasswd, **private})
+        if not given:
+            out.append({"dest": root + AUTH_FILES[0], "content": password, "force": False, **own})
+            out.append(
+                {"dest": root + AUTH_RECORD, "content": secret_record("auth", password, htpasswd, user, salt), **own}
+            )
+    token_user, given = str(settings["token_user"]), str(settings.get("token") or "")
+    wanted = any(v.get("token_auth") and not v.get("basic_auth") for v in vhosts)
+    if wanted and (given or not current.get("token")):
+        token = given or read.get(TOKEN_FILES[0]) or _draw(40, string.ascii_lowercase + string.digits)
+        basic = base64.b64encode(f"{token_user}:{token.strip()}".encode()).decode("ascii")
+        text = (
+            "# Managed by homelab.ai_stack: the Authorization headers that carry the API token.\n"
+            f'"Bearer {token.strip()}" 1;\n"Basic {basic}" 1;\n'
+        )
+        out.append({"dest": root + TOKEN_FILES[1], "content": text, **private})
+        if not given:
+            out.append({"dest": root + TOKEN_FILES[0], "content": token, "force": False, **own})
+            out.append({"dest": root + TOKEN_RECORD, "content": secret_record("token", token, text, token_user), **own})
+    return out

@@ -282,3 +282,42 @@ def pull_summary(results):
         summary["seconds"],
     )
     return summary
+
+
+def container_address(inspect_json, network):
+    """A container's address on ``network`` from ``docker inspect`` of its ``.NetworkSettings.Networks`` (JSON)."""
+    try:
+        networks = json.loads(inspect_json or "{}")
+    except ValueError:
+        return ""
+    entry = networks.get(network) if isinstance(networks, dict) else None
+    return str((entry or {}).get("IPAddress") or "") if isinstance(entry, dict) else ""
+
+
+def read_metadata(client, names):
+    """What a running Ollama says of ``names`` for the VRAM plan: (``/api/tags``, the ``/api/show`` results).
+
+    Only the names it has are shown, verbose (the token list gives the vocabulary size). Each result is
+    ``{item, status, json}`` as a registered ``uri`` loop gives it (what the ollama_settings filter reads); an
+    Ollama that does not answer gives ``({}, [])``, a show that fails a result without ``json``.
+    """
+    try:
+        tags = client._json("GET", "/api/tags")
+    except OllamaError:
+        return {}, []
+    have = {m.get("name") for m in tags.get("models") or [] if isinstance(m, dict)}
+    results = []
+    for name in names:
+        if name not in have:
+            continue
+        try:
+            results.append(
+                {
+                    "item": name,
+                    "status": 200,
+                    "json": client._json("POST", "/api/show", {"model": name, "verbose": True}),
+                }
+            )
+        except OllamaError as exc:
+            results.append({"item": name, "status": exc.status or -1})
+    return tags, results

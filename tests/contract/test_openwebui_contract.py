@@ -302,9 +302,7 @@ def test_preflight_refuses_what_the_server_refuses(tmp_path, email, password, re
 
 
 def render_nodes():
-    import yaml
-
-    return yaml.safe_load((REPO / "roles/openwebui/vars/main.yml").read_text())["_openwebui_comfyui_default_nodes"]
+    return json.loads((REPO / "roles/openwebui/files/comfyui_workflow_nodes.json").read_text())
 
 
 def test_zz_real_and_standin_agree():

@@ -6,6 +6,7 @@ Writes DIR/webui-<UTC time>-<tag of IMAGE>.db with SQLite's online backup
 API, which copies a consistent snapshot even while Open WebUI writes to SRC,
 then checks the copy before giving it its final name, so the backup is either
 a good database or absent. Then keeps only the KEEP newest webui-*.db of DIR.
+Without SRC (Open WebUI never started) there is nothing to copy: prints {"dest": null}.
 """
 
 import glob
@@ -24,6 +25,9 @@ def backup_name(image, now=None):
 
 
 def main(src, directory, image, keep):
+    if not os.path.exists(src):
+        print(json.dumps({"dest": None, "msg": f"{src} does not exist: nothing to back up"}))
+        return 0
     dest = os.path.join(directory, backup_name(image))
     tmp = dest + ".partial"
     source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)

@@ -64,6 +64,19 @@ def test_nginx_problems_filter_reports_every_rule():
     assert F["nginx_problems"]([], {"bind_address": ""}, None)[0].startswith("ai_stack_bind_address '' must be")
 
 
+def test_nginx_problems_filter_takes_the_role_variables_by_their_names():
+    settings = {"bind_address": "100.64.0.1", "domain": "ai.test", "nginx_tls_source": "provided", "nginx_tls_key": "k"}
+    settings.update({"nginx_tls_certificate": "", "nginx_basic_auth_password": "short", "nginx_pids_limit": 8})
+    problems = F["nginx_problems"]([], settings, [])
+    assert "nginx_tls_source=provided needs nginx_tls_certificate and nginx_tls_key (PEM)" in problems
+    assert "nginx_basic_auth_password needs 8 or more characters" in problems
+    assert "nginx_pids_limit must be a number of 16 or more" in problems
+    settings.update({"nginx_tls_certificate": "c", "nginx_basic_auth_password": "long enough", "nginx_pids_limit": 512})
+    assert "nginx_tls_source=provided needs nginx_tls_certificate and nginx_tls_key (PEM)" not in F["nginx_problems"](
+        [], settings, []
+    )
+
+
 def test_nginx_catalog_filter_gives_the_switches_to_the_catalog():
     catalog = F["nginx_catalog"]({"comfyui_basic_auth": "false", "allow": ["10.0.0.0/8"]})
     assert [c["service"] for c in catalog] == ["openwebui", "ollama", "comfyui", "pihole"]
@@ -71,4 +84,23 @@ def test_nginx_catalog_filter_gives_the_switches_to_the_catalog():
     assert [(v["name"], v["allow"], v["basic_auth"], v["token_auth"]) for v in vhosts] == [
         ("ollama", ["10.0.0.0/8"], False, True),
         ("comfy", [], False, False),
+    ]
+
+
+def test_nginx_secret_files_hashes_as_the_password_hash_filter_did():
+    from ansible.plugins.filter.core import FilterModule as CoreFilters
+
+    settings = {
+        "data_path": "/d",
+        "worker_gid": 65534,
+        "host": "h",
+        "auth_user": "admin",
+        "auth_password": "pw-given-1",
+    }
+    settings.update({"token": "", "token_user": "api"})
+    files = F["nginx_secret_files"]([{"basic_auth": True, "token_auth": False}], {}, {}, settings)
+    salt = _nginx.basic_auth_salt("h", "admin")
+    expected = CoreFilters().filters()["password_hash"]("pw-given-1", "sha512", salt)
+    assert files == [
+        {"dest": "/d/auth/htpasswd", "content": f"admin:{expected}", "group": "65534", "mode": "0640", "secret": True}
     ]

@@ -6,7 +6,9 @@ Molecule scenarios' (one host; an edge host and a GPU host)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
+import re
 
 import pytest
 import yaml
@@ -417,3 +419,98 @@ def test_preflight_accepts_command_line_strings_and_reports_everything_at_once()
     assert _nginx.preflight_problems([], good, []) == []
     bad = _defaults(bind_address="", basic_auth_password="x", pids_limit=1, tmpfs_size="big")
     assert len(_nginx.preflight_problems([], bad, [])) == 4
+
+
+# The secret files (secret_files): what the files task is given for the basic
+# auth password and the API token, and when nothing is due.
+_SECRET_SETTINGS = {
+    "data_path": "/srv/n",
+    "worker_gid": 65534,
+    "host": "box",
+    "auth_user": "admin",
+    "auth_password": "",
+    "token": "",
+    "token_user": "api",
+}
+_BOTH = [{"basic_auth": True, "token_auth": False}, {"basic_auth": False, "token_auth": True}]
+
+
+def _fake_hash(password, salt):
+    return f"$6${salt}${password[::-1]}"
+
+
+def _secret_files(vhosts=_BOTH, read=None, current=None, **settings):
+    return _nginx.secret_files(vhosts, read or {}, current or {}, {**_SECRET_SETTINGS, **settings}, _fake_hash)
+
+
+def test_secret_files_keep_the_generated_secrets_read_on_the_host():
+    files = {f["dest"]: f for f in _secret_files(read={"basic-auth.password": "pw12345678", "api-token": "tok"})}
+    salt = _nginx.basic_auth_salt("box", "admin")
+    assert salt == hashlib.sha256(b"boxadmin").hexdigest()[:16]
+    assert files["/srv/n/auth/htpasswd"] == {
+        "dest": "/srv/n/auth/htpasswd",
+        "content": f"admin:$6${salt}$87654321wp",
+        "group": "65534",
+        "mode": "0640",
+        "secret": True,
+    }
+    assert files["/srv/n/basic-auth.password"]["content"] == "pw12345678"
+    assert files["/srv/n/basic-auth.password"]["force"] is False
+    assert files["/srv/n/basic-auth.json"]["content"] == _nginx.secret_record(
+        "auth", "pw12345678", f"admin:$6${salt}$87654321wp", "admin", salt
+    )
+    token_map = files["/srv/n/auth/api-token.map"]["content"]
+    assert token_map.splitlines()[1:] == ['"Bearer tok" 1;', '"Basic YXBpOnRvaw==" 1;']
+    assert files["/srv/n/api-token.json"]["content"] == _nginx.secret_record("token", "tok", token_map, "api")
+    assert all(f["secret"] for f in files.values())
+
+
+def test_secret_files_draw_new_secrets_of_the_documented_alphabets():
+    files = {f["dest"].rsplit("/", 1)[1]: f["content"] for f in _secret_files()}
+    assert re.fullmatch(r"[A-Za-z0-9]{24}", files["basic-auth.password"])
+    assert re.fullmatch(r"[a-z0-9]{40}", files["api-token"])
+    assert f'"Bearer {files["api-token"]}" 1;' in files["api-token.map"]
+
+
+def test_secret_files_given_secrets_write_only_htpasswd_and_map():
+    files = _secret_files(auth_password="given-password", token="given-token-given-token-1")
+    assert [f["dest"] for f in files] == ["/srv/n/auth/htpasswd", "/srv/n/auth/api-token.map"]
+    assert files[0]["content"].endswith("drowssap-nevig")
+
+
+@pytest.mark.parametrize(
+    ("vhosts", "current", "given", "dests"),
+    [
+        (_BOTH, {"htpasswd": True, "token": True}, {}, []),
+        (_BOTH, {"htpasswd": True, "token": False}, {}, ["auth/api-token.map", "api-token", "api-token.json"]),
+        (
+            [{"basic_auth": True, "token_auth": True}],
+            {},
+            {},
+            ["auth/htpasswd", "basic-auth.password", "basic-auth.json"],
+        ),
+        ([{"basic_auth": False, "token_auth": False}], {}, {}, []),
+        (_BOTH, {"htpasswd": True, "token": True}, {"auth_password": "given-password"}, ["auth/htpasswd"]),
+    ],
+)
+def test_secret_files_only_what_is_due(vhosts, current, given, dests):
+    assert [f["dest"][len("/srv/n/") :] for f in _secret_files(vhosts, current=current, **given)] == dests
+
+
+def test_the_record_counts_only_with_the_ca_and_the_certificate():
+    found, record = _host(constrained=False)
+    for gone in ("ca/ca.crt", "certs/server.crt"):
+        left = [e for e in found if not e["path"].endswith(gone)]
+        state = _nginx.current(left, DATA, ["chat.ai.test", "comfy.ai.test"], record, SETTINGS, NOW)
+        assert (state["tls"], state["ca_unconstrained"]) == (False, False)
+
+
+def test_the_htpasswd_salt_comes_from_the_host_when_not_given():
+    found, _record = _host()
+    settings = {k: v for k, v in SETTINGS.items() if k != "auth_salt"}
+    salt = _nginx.basic_auth_salt("box", "admin")
+    auth = _nginx.secret_record("auth", "pw", "admin:$6$hash", "admin", salt)
+    found = [e for e in found if not e["path"].endswith("basic-auth.json")]
+    found.append(_entry("basic-auth.json", _nginx.sha1(auth), mode="0600"))
+    assert _nginx.current(found, DATA, [], "", dict(settings, host="box"), NOW)["htpasswd"] is True
+    assert _nginx.current(found, DATA, [], "", dict(settings, host="other"), NOW)["htpasswd"] is False

@@ -199,3 +199,36 @@ def test_http_error_carries_the_servers_json_message(ollama):
 )
 def test_error_text(body, text):
     assert o._error_text(body) == text
+
+
+# --- metadata for the VRAM plan (ollama_metadata) -----------------------------
+
+
+def test_read_metadata_shows_only_the_models_ollama_has(ollama):
+    _server, client = ollama
+    client.pull("qwen2.5:0.5b")
+    tags, results = o.read_metadata(client, ["qwen2.5:0.5b", "llama3.1:8b"])
+    assert [m["name"] for m in tags["models"]] == ["qwen2.5:0.5b"]
+    assert [(r["item"], r["status"]) for r in results] == [("qwen2.5:0.5b", 200)]
+    assert results[0]["json"]["model_info"] == {"general.architecture": "qwen"}
+
+
+def test_read_metadata_of_an_ollama_that_does_not_answer():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert o.read_metadata(o.OllamaClient(f"http://127.0.0.1:{port}", timeout=2), ["qwen2.5:0.5b"]) == ({}, [])
+
+
+@pytest.mark.parametrize(
+    ("inspect", "address"),
+    [
+        ('{"ai-stack": {"IPAddress": "172.30.0.5"}, "bridge": {"IPAddress": "172.17.0.2"}}', "172.30.0.5"),
+        ('{"bridge": {"IPAddress": "172.17.0.2"}}', ""),
+        ('{"ai-stack": {"IPAddress": ""}}', ""),
+        ("", ""),
+        ("not json", ""),
+    ],
+)
+def test_container_address(inspect, address):
+    assert o.container_address(inspect, "ai-stack") == address

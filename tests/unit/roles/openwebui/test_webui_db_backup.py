@@ -43,3 +43,9 @@ def test_copy_is_consistent_private_named_after_the_old_tag_and_old_copies_prune
     assert out["removed"] == ["webui-20200101T000000Z-v0.6.30.db"]
     assert sorted(p.name for p in backups.iterdir()) == sorted([dest.name, "webui-20200102T000000Z-v0.6.31.db"])
     assert not list(backups.glob("*.partial"))
+
+
+def test_nothing_to_copy_without_a_database(tmp_path):
+    rc, out = run(tmp_path / "webui.db", tmp_path, "ghcr.io/open-webui/open-webui:v0.6.32", 2)
+    assert (rc, out["dest"]) == (0, None)
+    assert list(tmp_path.iterdir()) == []
