@@ -50,22 +50,10 @@ def models_path_check(fs_line, name, path, sizes=None, missing=None):
     return _ai_services.models_room_error(name, path, fs_line, sum(int(sizes.get(m) or 0) for m in missing), missing)
 
 
-def comfyui_node_records(stat_results, image):
-    """Record names (node, requirements checksum, image) of the custom nodes' installed requirements."""
-    return _ai_services.node_records(_plain(stat_results or []), image)
-
-
-def comfyui_node_record_files(wanted, found, record_dir, image):
-    """The files entries that leave exactly the wanted records of the custom nodes' requirements."""
-    return _ai_services.node_record_files(_plain(wanted or []), _plain(found or []), str(record_dir), str(image))
-
-
 class FilterModule:
     def filters(self):
         return {
             "ollama_settings": ollama_settings,
             "comfyui_settings": comfyui_settings,
             "models_path_check": models_path_check,
-            "comfyui_node_records": comfyui_node_records,
-            "comfyui_node_record_files": comfyui_node_record_files,
         }

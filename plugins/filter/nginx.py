@@ -69,38 +69,6 @@ def nginx_current(found, data_path, fqdns, record_text, settings):
     )
 
 
-def nginx_cert_record(found, data_path, fqdns, not_after, ca_constrained):
-    """The text of certs/server-certificate.json."""
-    return _call(
-        "nginx_cert_record",
-        _nginx.written_cert_record,
-        _plain(found),
-        data_path,
-        _plain(fqdns),
-        not_after,
-        _nginx.to_bool(ca_constrained),
-    )
-
-
-def nginx_secret_record(secret, kind, content, user, salt=""):
-    """The text of basic-auth.json (kind auth) or api-token.json (kind token)."""
-    return _call("nginx_secret_record", _nginx.secret_record, kind, secret, content, user, salt)
-
-
-def nginx_certificate_due(info, key_fingerprint, names, common_name=None, record=None, directory=None):
-    """Why the served certificate must be issued again; empty when it is current."""
-    return _call(
-        "nginx_certificate_due",
-        _nginx.certificate_due,
-        _plain(info),
-        key_fingerprint,
-        _plain(names),
-        common_name,
-        _plain(record),
-        directory,
-    )
-
-
 def nginx_secret_files(vhosts, read, current, settings):
     """The files of the basic auth password and the API token a run must write (secret entries)."""
 
@@ -128,8 +96,5 @@ class FilterModule:
             "nginx_problems": nginx_problems,
             "nginx_acme_names": nginx_acme_names,
             "nginx_current": nginx_current,
-            "nginx_cert_record": nginx_cert_record,
-            "nginx_secret_record": nginx_secret_record,
             "nginx_secret_files": nginx_secret_files,
-            "nginx_certificate_due": nginx_certificate_due,
         }
