@@ -39,6 +39,8 @@ import re
 import stat
 import tempfile
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import PATHS_SPEC
+
 RECORD_VERSION = 1
 HEALTHY = ("healthy", "")
 FILES = ("compose.yml", "secrets.env")
@@ -307,23 +309,7 @@ READ_SPEC = {
         "env": {"type": "dict", "no_log": True},
         "secrets": {"type": "str", "no_log": True},
         "secrets_digest": {"type": "bool", "default": False},
-        "directories": {
-            "type": "dict",
-            "options": {
-                "root": {"type": "path", "required": True},
-                "paths": {
-                    "type": "list",
-                    "elements": "dict",
-                    "default": [],
-                    "options": {
-                        "path": {"type": "str", "required": True},
-                        "owner": {"type": "str", "default": "root"},
-                        "group": {"type": "str", "default": "root"},
-                        "mode": {"type": "str", "default": "0755"},
-                    },
-                },
-            },
-        },
+        "directories": {"type": "dict", "options": {"root": {"type": "path", "required": True}, "paths": PATHS_SPEC}},
     },
 }
 
