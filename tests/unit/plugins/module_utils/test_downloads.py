@@ -99,7 +99,9 @@ def test_download_fresh_reports_progress(tmp_path, served):
     assert not pathlib.Path(e["path"]).exists()
     assert seen[0]["completed"] == 0 and seen[0]["total"] == len(DATA)
     assert seen[-1]["percent"] == 100.0
-    middle = next(s for s in seen if 40 <= (s["percent"] or 0) <= 60)
+    # A snapshot between the first and the last byte (how many bytes each read
+    # returns depends on the socket's timing, so not a fixed percentage).
+    middle = next(s for s in seen if 0 < (s["percent"] or 0) < 100)
     assert progress_line(middle).startswith("vae/model.safetensors (1/1): ")
     assert " of 256.0 kB, " in progress_line(middle) and " left (elapsed " in progress_line(middle)
 
