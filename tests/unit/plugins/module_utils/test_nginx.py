@@ -439,7 +439,8 @@ def _fake_hash(password, salt):
     return f"$6${salt}${password[::-1]}"
 
 
-def _secret_files(vhosts=_BOTH, read=None, current=None, **settings):
+def _secret_files(vhosts=None, read=None, current=None, **settings):
+    vhosts = _BOTH if vhosts is None else vhosts
     return _nginx.secret_files(vhosts, read or {}, current or {}, {**_SECRET_SETTINGS, **settings}, _fake_hash)
 
 

@@ -21,8 +21,18 @@ import textwrap
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.filter.compose import compose_in_sync
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose
 from ansible_collections.homelab.ai_stack.plugins.modules import ai_host_probe, compose_project, directories
+
+
+def compose_in_sync(read, compose, env=None, secrets_equal=None, pull="missing", dirs=None):
+    """The judgement of the compose_in_sync filter (plugins/filter/compose.py returns exactly this).
+
+    A unit test of modules may not import a filter (ansible-test units runs it without the controller's
+    ansible); tests/unit/plugins/filter/test_compose_filter.py tests the filter's own argument handling.
+    """
+    return not _compose.sync_reasons(read, compose, secrets_equal, env, pull, dirs)
+
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "compose" / "inspect_running.json"
 SECRET = "correct-horse-battery"
@@ -606,11 +616,11 @@ def test_the_read_judges_the_data_directories(host, run_module, tmp_path):
     assert compose_in_sync(
         read_ok := probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs),
         COMPOSE,
-        directories=dirs,
+        dirs=dirs,
     )
     more = {"root": str(data) + "/", "paths": [*dirs["paths"], {"path": "models/vae"}]}
-    assert compose_in_sync(read_ok, COMPOSE, directories=more) is False
-    assert compose_in_sync(read_ok, COMPOSE, directories={"root": str(data), "paths": [{"path": "models/"}]}) is True
+    assert compose_in_sync(read_ok, COMPOSE, dirs=more) is False
+    assert compose_in_sync(read_ok, COMPOSE, dirs={"root": str(data), "paths": [{"path": "models/"}]}) is True
     (data / "models").chmod(0o755)
     read = probe_read(run_module, host, env={"WEBUI_SECRET_KEY": SECRET}, directories=dirs)
     assert read["directories"] == [f"{data}/models: 0:0 0755, wanted 0:0 0750"]
