@@ -276,3 +276,107 @@ def ports_held(listeners, wanted, address=None, ignore_processes=STACK_PROCESSES
             continue
         held.add("{}:{}/{} ({})".format(lst["address"], lst["port"], lst["proto"], process or "unknown"))
     return sorted(held)
+
+
+# What setup's distribution collector reports for the IDs of os-release(5)
+# this collection targets (and their close relatives); os_family groups them.
+_DISTRIBUTIONS = {
+    "debian": "Debian",
+    "ubuntu": "Ubuntu",
+    "raspbian": "Debian",
+    "fedora": "Fedora",
+    "rhel": "RedHat",
+    "centos": "CentOS",
+    "rocky": "Rocky",
+    "almalinux": "AlmaLinux",
+    "ol": "OracleLinux",
+}
+_FAMILIES = {
+    "debian": "Debian",
+    "ubuntu": "Debian",
+    "raspbian": "Debian",
+    "fedora": "RedHat",
+    "rhel": "RedHat",
+    "centos": "RedHat",
+}
+_VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+_PARENS_RE = re.compile(r"\(([^)]+)\)")
+
+
+def parse_os_release(text):
+    """``/etc/os-release`` as a dict (quotes removed, comments and blank lines skipped)."""
+    out = {}
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        out[key.strip()] = value
+    return out
+
+
+def platform_facts(os_release, debian_version="", architecture="", python=None):
+    """The platform facts of setup's ``min`` subset that the roles read, under setup's names.
+
+    ``os_release`` is the text of ``/etc/os-release``, ``debian_version`` that of
+    ``/etc/debian_version`` (Debian's point release: setup reports ``13.8``, not ``13``).
+    Returns ``os_family``, ``distribution``, ``distribution_version``,
+    ``distribution_major_version``, ``distribution_release``, ``architecture`` and
+    ``python`` (when given).
+    """
+    info = parse_os_release(os_release)
+    ident = info.get("ID", "").lower()
+    likes = info.get("ID_LIKE", "").lower().split()
+    distribution = _DISTRIBUTIONS.get(ident) or info.get("NAME") or "NA"
+    family = _FAMILIES.get(ident) or next((_FAMILIES[like] for like in likes if like in _FAMILIES), distribution)
+    version = info.get("VERSION_ID", "")
+    point = (debian_version or "").strip()
+    if ident == "debian" and _VERSION_RE.match(point):
+        version = point
+    release = info.get("VERSION_CODENAME") or info.get("UBUNTU_CODENAME") or ""
+    if not release and ident != "fedora":
+        match = _PARENS_RE.search(info.get("VERSION", ""))
+        release = match.group(1) if match else ""
+    facts = {
+        "os_family": family,
+        "distribution": distribution,
+        "distribution_version": version or "NA",
+        "distribution_major_version": version.split(".")[0] if version else "NA",
+        "distribution_release": release or ("" if ident == "fedora" else "NA"),
+        "architecture": architecture,
+    }
+    if python is not None:
+        facts["python"] = python
+    return facts
+
+
+def read_platform(root="/"):
+    """:func:`platform_facts` of the running host (``root`` for tests), with this interpreter as ``python``."""
+    import platform
+    import sys
+
+    def _read(path):
+        try:
+            with open(os.path.join(root, path.lstrip("/")), encoding="utf-8") as handle:
+                return handle.read()
+        except OSError:
+            return ""
+
+    version = sys.version_info
+    python = {
+        "executable": sys.executable,
+        "type": sys.implementation.name.capitalize() if sys.implementation.name != "cpython" else "CPython",
+        "version": {
+            "major": version.major,
+            "minor": version.minor,
+            "micro": version.micro,
+            "releaselevel": version.releaselevel,
+            "serial": version.serial,
+        },
+        "version_info": list(version),
+    }
+    text = _read("/etc/os-release") or _read("/usr/lib/os-release")
+    return platform_facts(text, _read("/etc/debian_version"), platform.machine(), python)

@@ -49,6 +49,18 @@ options:
       - The common role reads the host and its GPUs in one module run with it.
     type: bool
     default: false
+  platform:
+    description:
+      - Also set the platform facts of the C(min) subset of M(ansible.builtin.setup) that the roles read, under
+        the names setup gives them (RV(ansible_facts.os_family), RV(ansible_facts.distribution),
+        RV(ansible_facts.distribution_version), RV(ansible_facts.distribution_major_version),
+        RV(ansible_facts.distribution_release), RV(ansible_facts.architecture), RV(ansible_facts.python)), read
+        from C(/etc/os-release) and C(/etc/debian_version) with the values setup reports for the systems the
+        collection supports.
+      - So a play need not run setup before the roles. The C(_common) entry point C(host_facts) sets it only
+        when C(ansible_facts.os_family) is not defined: facts that setup gathered are never replaced.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - homelab.ai_stack.attributes.facts
 notes:
@@ -77,6 +89,42 @@ ansible_facts:
   returned: always
   type: complex
   contains:
+    os_family:
+      description: With O(platform=true), the family of the distribution, as setup reports it.
+      returned: when O(platform=true)
+      type: str
+      sample: Debian
+    distribution:
+      description: With O(platform=true), the distribution, as setup reports it.
+      returned: when O(platform=true)
+      type: str
+      sample: Debian
+    distribution_version:
+      description: With O(platform=true), its version (Debian's point release from C(/etc/debian_version)).
+      returned: when O(platform=true)
+      type: str
+      sample: "13.8"
+    distribution_major_version:
+      description: With O(platform=true), the major version.
+      returned: when O(platform=true)
+      type: str
+      sample: "13"
+    distribution_release:
+      description: With O(platform=true), the code name (empty on Fedora).
+      returned: when O(platform=true)
+      type: str
+      sample: trixie
+    architecture:
+      description: With O(platform=true), the machine architecture.
+      returned: when O(platform=true)
+      type: str
+      sample: x86_64
+    python:
+      description:
+        - With O(platform=true), the interpreter that ran the module (C(executable), C(type), C(version),
+          C(version_info)).
+      returned: when O(platform=true)
+      type: dict
     ai_stack_gpus:
       description: With O(gpus=true), the GPUs of the host, as M(homelab.ai_stack.gpu_facts) returns them.
       returned: when O(gpus=true)
@@ -235,6 +283,7 @@ def main():
             "paths": {"type": "list", "elements": "path", "default": []},
             "pending_dir": {"type": "path", "default": "/var/lib/ai-stack/pending"},
             "gpus": {"type": "bool", "default": False},
+            "platform": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -257,6 +306,8 @@ def main():
     ansible_facts = {"ai_stack_host": facts}
     if params["gpus"]:
         ansible_facts.update(_gpu_detect.gpu_facts(module))
+    if params["platform"]:
+        ansible_facts.update(_host.read_platform())
     module.exit_json(changed=False, ansible_facts=ansible_facts)
 
 

@@ -220,3 +220,52 @@ CONTAINER = _host.parse_ss(read("ss_deb13_testcontainer.txt"))
 )
 def test_ports_held(listeners, wanted, address, ignore, held):
     assert _host.ports_held(listeners, wanted, address, ignore) == held
+
+
+OS_RELEASE = FIXTURES / "os_release"
+
+
+@pytest.mark.parametrize(
+    "system, expected",
+    [
+        ("debian12_host", ("Debian", "Debian", "12.11", "12", "bookworm")),
+        ("debian13_demo", ("Debian", "Debian", "13.8", "13", "trixie")),
+        ("debian10", ("Debian", "Debian", "10.11", "10", "buster")),
+        ("ubuntu16", ("Debian", "Ubuntu", "16.04", "16", "xenial")),
+        ("fedora30", ("RedHat", "Fedora", "30", "30", "")),
+        ("rhel7", ("RedHat", "RedHat", "7.0", "7", "Maipo")),
+        ("rocky", ("RedHat", "Rocky", "8.4", "8", "Green Obsidian")),
+    ],
+)
+def test_platform_facts_as_setup_reports_them(system, expected):
+    folder = OS_RELEASE / system
+    debian_version = folder / "debian_version"
+    facts = _host.platform_facts(
+        (folder / "os-release").read_text(encoding="utf-8"),
+        debian_version.read_text(encoding="utf-8") if debian_version.exists() else "",
+        "x86_64",
+    )
+    keys = ("os_family", "distribution", "distribution_version", "distribution_major_version", "distribution_release")
+    got = tuple(facts[k] for k in keys)
+    assert got == expected
+    assert facts["architecture"] == "x86_64"
+    assert "python" not in facts
+
+
+def test_platform_facts_of_an_unknown_system_fall_back_on_its_family():
+    text = 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\nVERSION_ID="21.3"\nVERSION_CODENAME=virginia\n'
+    facts = _host.platform_facts(text)
+    got = (facts["os_family"], facts["distribution"], facts["distribution_major_version"])
+    assert got == ("Debian", "Linux Mint", "21")
+    assert _host.platform_facts("")["distribution"] == "NA"
+
+
+def test_read_platform_of_a_root(tmp_path):
+    (tmp_path / "etc").mkdir()
+    text = (OS_RELEASE / "debian13_demo" / "os-release").read_text(encoding="utf-8")
+    (tmp_path / "etc" / "os-release").write_text(text, encoding="utf-8")
+    (tmp_path / "etc" / "debian_version").write_text("13.8\n", encoding="utf-8")
+    facts = _host.read_platform(str(tmp_path))
+    assert facts["distribution_version"] == "13.8"
+    assert facts["python"]["executable"]
+    assert facts["python"]["version"]["major"] == 3

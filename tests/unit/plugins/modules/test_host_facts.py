@@ -96,3 +96,15 @@ def test_gpus_in_the_same_run(run_module, tools, monkeypatch, tmp_path):
 def test_no_gpu_facts_unless_asked(run_module, tools, tmp_path):
     facts = run_module(host_facts.main, {"pending_dir": str(tmp_path)})["ansible_facts"]
     assert list(facts) == ["ai_stack_host"]
+
+
+def test_platform_facts_only_when_asked(run_module, tools):
+    plain = run_module(host_facts.main, {}, check_mode=True)["ansible_facts"]
+    assert "os_family" not in plain and "python" not in plain
+    facts = run_module(host_facts.main, {"platform": True}, check_mode=True)["ansible_facts"]
+    # This machine's own /etc/os-release: the values setup reports for it.
+    assert facts["os_family"] and facts["distribution"] and facts["distribution_major_version"]
+    assert facts["distribution_version"].startswith(facts["distribution_major_version"])
+    assert facts["architecture"]
+    assert facts["python"]["version"]["major"] == 3
+    assert "ai_stack_host" in facts
