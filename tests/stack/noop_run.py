@@ -8,8 +8,13 @@ runs on the host, i.e. not one of the controller-only actions below (set_fact,
 debug, assert, fail, include_*, meta...). A module run costs about 0.3 s on a
 no-op run even when it only reads, so their number is what a re-run costs.
 
+It also counts the TASKS WALKED (every task result, skipped ones included):
+each costs 0.02-0.05 s on the controller even when skipped, so a no-op's time
+follows them too.
+
 Exits 1 when anything changed or failed, or when there are more module runs
-than --budget (the documented budget lives in molecule/stack/verify.yml).
+than --budget or more tasks walked than --task-budget (the documented budgets
+live in molecule/stack/verify.yml).
 
 Usage: tests/stack/noop_run.py -i INVENTORY PLAYBOOK [--budget N] [--bool-strings SCENARIO] [-- EXTRA ARGS]
 """
@@ -96,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-i", "--inventory", required=True)
     parser.add_argument("playbook")
     parser.add_argument("--budget", type=int, default=0, help="most module runs allowed (0: no limit)")
+    parser.add_argument("--task-budget", type=int, default=0, help="most tasks walked allowed (0: no limit)")
     parser.add_argument("--bool-strings", metavar="SCENARIO", help="give every boolean input as an -e string")
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []
@@ -116,9 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     except json.JSONDecodeError:
         print(json.dumps({"rc": proc.returncode, "error": "no JSON", "tail": (proc.stdout + proc.stderr)[-4000:]}))
         return 1
-    summary = {"rc": proc.returncode, "wall_s": wall, "budget": args.budget, "bool_strings": len(strings)}
+    summary = {"rc": proc.returncode, "wall_s": wall, "budget": args.budget, "task_budget": args.task_budget}
+    summary["bool_strings"] = len(strings)
     summary.update(count(data))
+    summary["tasks_walked"] = summary["ok"] + summary["skipped"]
     over = bool(args.budget) and summary["module_runs"] > args.budget
+    over = over or (bool(args.task_budget) and summary["tasks_walked"] > args.task_budget)
     summary["over_budget"] = over
     print(json.dumps(summary, indent=1))
     return 1 if proc.returncode or summary["changed"] or summary["failed"] or over else 0
