@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The networking role's one read (tasks/preflight.yml runs it with the shell
-# module; its environment names what to read). Each line is KEY=VALUE for the
-# networking_preflight filter (plugins/module_utils/_networking.py read_lines).
+# The networking role's one read (tasks/preflight.yml runs it with the raw
+# module, its environment set by the shell_command filter, and names what to
+# read). Each line is KEY=VALUE for the networking_preflight filter
+# (plugins/module_utils/_networking.py read_lines). Over SSH raw allocates a
+# terminal that merges stderr into stdout: none here.
+exec 2>/dev/null
 set -o pipefail
 for b in dockerd firewalld; do
   if [ -e "/usr/bin/$b" ] || [ -e "/usr/sbin/$b" ]; then echo "bin=$b"; fi
