@@ -259,7 +259,8 @@ def preflight(lines, data):
     ``data``: os_family, distribution, major, source, packages (of the source; None: unsupported OS),
     conflicting, remove_conflicting, no_compose_v2, users, nvidia_path, daemon_json (path), dropin (path),
     dropin_content ('' for none), nvidia_runtime_fact, and the daemon.json settings (log_max_size,
-    log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet). Without
+    log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet), service_enabled,
+    read_rc and read_stderr (the raw read's: an rc other than 0 is the one error). Without
     ``packages``, packages, conflicting and no_compose_v2 are those of package_plan(). With ``inputs`` (the
     role's docker_* variables by name) the keys of INPUT_KEYS come from them.
     """
