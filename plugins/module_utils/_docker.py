@@ -15,7 +15,7 @@ import json
 import os
 import re
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state, _shell
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word
 
 NVIDIA_RUNTIME = {"nvidia": {"path": "nvidia-container-runtime", "runtimeArgs": []}}
@@ -246,6 +246,7 @@ INPUT_KEYS = {
     "address_pools": "default_address_pools",
     "nvidia_runtime": "nvidia_runtime",
     "cgroup": "cgroup_driver",
+    "service_enabled": "service_enabled",
 }
 
 
@@ -258,13 +259,17 @@ def preflight(lines, data):
     ``data``: os_family, distribution, major, source, packages (of the source; None: unsupported OS),
     conflicting, remove_conflicting, no_compose_v2, users, nvidia_path, daemon_json (path), dropin (path),
     dropin_content ('' for none), nvidia_runtime_fact, and the daemon.json settings (log_max_size,
-    log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet). Without
+    log_max_file, live_restore, address_pools, nvidia_runtime, cgroup, options, docker_subnet), service_enabled,
+    read_rc and read_stderr (the raw read's: an rc other than 0 is the one error). Without
     ``packages``, packages, conflicting and no_compose_v2 are those of package_plan(). With ``inputs`` (the
     role's docker_* variables by name) the keys of INPUT_KEYS come from them.
     """
     if "inputs" in data:
         inputs = data["inputs"]
         data = dict(data, **{key: inputs.get("docker_" + name) for key, name in INPUT_KEYS.items()})
+    failed = _shell.read_failure(
+        "docker role: the read of the host (files/docker-read.sh)", data.get("read_rc"), lines, data.get("read_stderr")
+    )
     files, members, unit, dpkg, users, have = [], [], [], [], [], {}
     pending = False
     for line in lines or []:
@@ -327,6 +332,11 @@ def preflight(lines, data):
         wanted += [{"dest": os.path.dirname(dropin), "state": "directory"}, {"dest": dropin, "content": dropin_content}]
     else:
         wanted.append({"dest": dropin, "state": "absent"})
+    files_in_place = not pending and _file_state.in_place(wanted, have)
+    users_to_add = [u for u in data.get("users") or [] if u not in members]
+    # tasks/apply.yml's systemd run: the unit enabled (or disabled, docker_service_enabled false) and active.
+    enabled = data.get("service_enabled")
+    unit_wanted = ["disabled" if enabled is not None and not as_bool(enabled) else "enabled", "active"]
     return {
         "files": files,
         "group_members": members,
@@ -336,6 +346,10 @@ def preflight(lines, data):
         "conflicts_installed": conflicts,
         "install_needed": install_needed,
         "daemon_json": content,
-        "files_in_place": not pending and _file_state.in_place(wanted, have),
-        "errors": errors,
+        "files_in_place": files_in_place,
+        "users_to_add": users_to_add,
+        "unit_todo": unit != unit_wanted,
+        "apply_needed": install_needed or not files_in_place or bool(users_to_add) or unit != unit_wanted,
+        # A read that failed (read_rc, read_stderr: the raw run's) is the one error: the rest is guesswork.
+        "errors": [failed] if failed else errors,
     }

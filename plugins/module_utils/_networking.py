@@ -18,7 +18,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state, _shell
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_ip, list_input
 from ansible_collections.homelab.ai_stack.plugins.module_utils._zone_plan import (
     ZonePlanError,
@@ -55,6 +55,10 @@ VAR_NAMES = {
     },
 }
 LIST_PREFIXES = ("bin", "pkg", "ps", "unit", "have", "zone")
+# A port published on every address (docker ps' Ports column), for the audit of tasks/apply.yml.
+OPEN_RE = re.compile(r"(0\.0\.0\.0|\[?::\]?):[0-9]")
+# firewalld's unit as host_facts reports it when it is enabled and running.
+UNIT_UP = {"active": "active", "enabled": "enabled"}
 
 
 def _prefixed(lines, prefix):
@@ -319,4 +323,31 @@ def preflight(data):
     facts["zones"] = [] if errors else zone_specs(data, zone_plan, public_plan, lan_plan)
     # The zones' run is skipped when firewalld answered with every zone as wanted, in both configurations.
     facts["zones_current"] = bool(facts["zones"]) and zones_in_place(facts["zones"], **firewalld)
+    facts["open_published"] = [p for p in facts["published"] if OPEN_RE.search(p)]
+    facts["apply_needed"] = apply_needed(facts, data)
+    failed = _shell.read_failure(
+        "networking role: the read of the host (files/networking-read.sh)",
+        data.get("read_rc"),
+        data.get("lines"),
+        data.get("read_stderr"),
+    )
+    if failed:  # the one error: the rest is guesswork
+        facts["errors"] = [failed]
     return facts
+
+
+def apply_needed(facts, data):
+    """Whether tasks/apply.yml has anything to do besides the front door's files (judged by files_in_place in
+    the include's condition): a package missing, firewalld not enabled and running (``firewalld_unit``: host_facts'
+    unit), a zone, the policy or the network not as wanted, a unit of the front door or the recovery to
+    (un)set, a Docker restart a killed run left pending (``pending_restarts``), a port to report."""
+    return bool(
+        facts["missing"]
+        or (data.get("firewalld_unit") or {}) != UNIT_UP
+        or not facts["zones_current"]
+        or not facts["policy_current"]
+        or not facts["network_current"]
+        or facts["units_todo"]
+        or "docker-restart" in (data.get("pending_restarts") or [])
+        or facts["open_published"]
+    )

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The docker role's one read (tasks/preflight.yml runs it with the shell module;
-# its environment names what to read), for the docker_preflight filter
-# (plugins/module_utils/_docker.py preflight).
+# The docker role's one read (tasks/preflight.yml runs it with the raw module,
+# its environment set by the shell_command filter, and names what to read), for
+# the docker_preflight filter (plugins/module_utils/_docker.py preflight).
+# Over SSH raw allocates a terminal that merges stderr into stdout: none here.
+exec 2>/dev/null
 set -o pipefail
 # shellcheck disable=SC2086 # the package names are split on purpose
 if [ -n "$PACKAGES" ]; then dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null; fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The networking role's forward policy P (tasks/policy.yml): ingress from zone
+# The networking role's forward policy P (tasks/apply.yml): ingress from zone
 # Z only, egress to ANY, the one rich rule R. firewall-cmd has no exact-state
 # verb for policies, so this compares and rewrites, reloads when it changed
 # something and then prints "changed".

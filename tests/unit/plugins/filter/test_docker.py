@@ -292,3 +292,35 @@ def test_the_inputs_by_name_read_as_the_explicit_data():
     assert by_name["errors"] == [] and by_name["daemon_json"]
     bad = docker_preflight(READ.splitlines(), dict(explicit, inputs=dict(inputs, docker_log_max_file="0")))
     assert bad["errors"] == ["docker_log_max_file: must be at least 1"]
+
+
+def test_the_converged_demo_host_skips_the_apply():
+    state = docker_preflight(READ.splitlines(), dict(DEMO, users=[], service_enabled=True))
+    assert state["users_to_add"] == [] and state["unit_todo"] is False
+    assert state["apply_needed"] is False
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"users": ["root"]}, "users_to_add"),  # not in the docker group yet
+        ({"service_enabled": "false"}, "unit_todo"),  # -e docker_service_enabled=false: the unit is enabled
+        ({"service_enabled": False}, "unit_todo"),
+        ({"log_max_file": 5}, None),  # daemon.json to write
+        ({"source": "docker"}, None),  # Docker's repository: the install tasks run
+    ],
+)
+def test_anything_out_of_place_makes_the_apply_run(change, key):
+    state = docker_preflight(READ.splitlines(), dict(DEMO, **dict({"users": []}, **change)))
+    assert state["apply_needed"] is True
+    if key:
+        assert state[key]
+    stopped = READ.replace("unit enabled active", "unit enabled inactive")
+    assert stopped != READ and docker_preflight(stopped.splitlines(), dict(DEMO, users=[]))["unit_todo"] is True
+
+
+def test_a_failed_read_is_the_one_error():
+    state = docker_preflight(["group "], dict(DEMO, users=["nosuchuser"], read_rc=126, read_stderr=""))
+    assert state["errors"] == ["docker role: the read of the host (files/docker-read.sh) failed with rc 126: group "]
+    assert docker_preflight([], dict(DEMO, read_rc=2))["errors"][0].endswith("failed with rc 2 and printed nothing")
+    assert docker_preflight(READ.splitlines(), dict(DEMO, read_rc=0))["errors"] == []

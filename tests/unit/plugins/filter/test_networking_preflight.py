@@ -393,3 +393,56 @@ def test_the_units_need_systemd_only_when_not_as_wanted(units, loaded, front_doo
     lines = [f"unit={name}={state}" for name, state in units.items()] + (["front_door=loaded"] if loaded else [])
     facts = preflight(data(lines=lines, front_door=front_door, start_published=start_published, check_mode=True))
     assert facts["units_todo"] is todo
+
+
+# The read of a converged host: every package, no port open on every address, the zones in place; firewalld's
+# unit as host_facts reports it, no restart pending.
+CONVERGED = [
+    *(line for line in LINES if not line.startswith(("pkg=un", "ps=leaky"))),
+    "pkg=ii  nftables",
+    *ZONE_LINES,
+]
+UP = {"active": "active", "enabled": "enabled"}
+
+
+def test_a_converged_host_has_nothing_to_apply():
+    facts = preflight(data(lines=CONVERGED, firewalld_unit=UP, pending_restarts=[]))
+    assert facts["errors"] == [] and facts["open_published"] == []
+    assert facts["apply_needed"] is False
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"lines": [line for line in CONVERGED if line != "pkg=ii  nftables"]},  # a package missing
+        {"firewalld_unit": {"active": "inactive", "enabled": "enabled"}},
+        {"firewalld_unit": {}},  # host_facts did not see the unit
+        {"pending_restarts": ["docker-restart"]},  # a Docker restart a killed run left
+        {"lines": [line for line in CONVERGED if not line.startswith("zone=runtime self-hosted")]},
+        {"lines": [line for line in CONVERGED if not line.startswith("policy_xml=")]},
+        {"lines": [line for line in CONVERGED if not line.startswith("network=")]},
+        {"lines": [line for line in CONVERGED if line != "front_door=loaded"]},
+        {"lines": [*CONVERGED, "ps=leaky|0.0.0.0:9000->9000/tcp"]},
+        {"start_published": False},  # the recovery's unit is still enabled
+    ],
+)
+def test_anything_out_of_place_makes_the_apply_run(changes):
+    base = {"lines": CONVERGED, "firewalld_unit": UP, "pending_restarts": []}
+    assert preflight(data(**dict(base, **changes)))["apply_needed"] is True
+
+
+def test_ports_open_on_every_address_are_reported():
+    lines = [*CONVERGED, "ps=leaky|0.0.0.0:9000->9000/tcp", "ps=v6|[::]:53->53/udp", "ps=ok|127.0.0.1:8080->80/tcp"]
+    facts = preflight(data(lines=lines, firewalld_unit=UP))
+    assert facts["open_published"] == ["leaky|0.0.0.0:9000->9000/tcp", "v6|[::]:53->53/udp"]
+
+
+def test_a_failed_read_is_the_one_error():
+    facts = preflight(
+        data(lines=["bin=dockerd"], read_rc=127, read_stderr="env: '/bin/bash': No such file or directory")
+    )
+    assert facts["errors"] == [
+        "networking role: the read of the host (files/networking-read.sh) failed with rc 127: bin=dockerd | "
+        "env: '/bin/bash': No such file or directory"
+    ]
+    assert preflight(data(lines=CONVERGED, read_rc=0))["errors"] == []
