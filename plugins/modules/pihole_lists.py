@@ -74,11 +74,11 @@ options:
     default: 30
   compose:
     description:
-      - The wanted text of the Pi-hole project's C(compose.yml) (M(homelab.ai_stack.compose_project)'s O(compose)),
+      - The wanted text of the Pi-hole project's C(compose.yml) (the O(compose) of M(homelab.ai_stack.compose_project)),
         with O(compose_project).
-      - The module then judges the project read with compose_project's own rules (as the
+      - The module then judges the project read with the rules of compose_project (as the
         C(homelab.ai_stack.compose_in_sync) filter does) and, when compose_project would change something, changes
-        nothing and calls no API (RV(applied) false): the role deploys the project and runs the module again.
+        nothing and calls no API (RV(applied) is false); the role then deploys the project and runs the module again.
     type: str
     version_added: 0.3.0
 extends_documentation_fragment:
