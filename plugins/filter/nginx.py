@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.plugins.filter.core import get_encrypted_password
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _nginx
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
 
 
@@ -69,12 +69,12 @@ def nginx_current(found, data_path, fqdns, record_text, settings):
     )
 
 
+def _hash_password(password, salt):
+    return get_encrypted_password(password, "sha512", salt=salt)
+
+
 def nginx_secret_files(vhosts, read, current, settings):
     """The files of the basic auth password and the API token a run must write (secret entries)."""
-
-    def hash_password(password, salt):
-        return get_encrypted_password(password, "sha512", salt=salt)
-
     return _call(
         "nginx_secret_files",
         _nginx.secret_files,
@@ -82,8 +82,15 @@ def nginx_secret_files(vhosts, read, current, settings):
         _plain(dict(read or {})),
         _plain(dict(current or {})),
         _plain(dict(settings)),
-        hash_password,
+        _hash_password,
     )
+
+
+def nginx_plan(read, vhosts, compose, settings):
+    """What a run must do, from the directories read; compose_project's in-sync rule on its compose read."""
+    read = _plain(dict(read or {}))
+    reasons = _compose.sync_reasons(read.get("compose"), str(compose))
+    return _call("nginx_plan", _nginx.plan, read, _plain(vhosts), _plain(dict(settings)), _hash_password, reasons)
 
 
 class FilterModule:
@@ -97,4 +104,5 @@ class FilterModule:
             "nginx_acme_names": nginx_acme_names,
             "nginx_current": nginx_current,
             "nginx_secret_files": nginx_secret_files,
+            "nginx_plan": nginx_plan,
         }

@@ -561,3 +561,42 @@ def secret_files(vhosts, read, current, settings, hash_password):
             out.append({"dest": root + TOKEN_FILES[0], "content": token, "force": False, **own})
             out.append({"dest": root + TOKEN_RECORD, "content": secret_record("token", token, text, token_user), **own})
     return out
+
+
+def plan(read, vhosts, settings, hash_password, compose_reasons=(), now=None):
+    """What a run of the nginx role must do, from its one read (the directories run of tasks/configure.yml).
+
+    ``read``: the directories result (``files`` of ``checksums``, ``contents`` of ``read``, ``files_in_place``
+    of ``wanted_files``, ``root``, ``created``); ``vhosts``: the normalised vhosts; ``settings``: those of
+    :func:`current` and :func:`secret_files` plus ``tls_source``, ``ca_name_constraints`` and ``check_mode``;
+    ``compose_reasons``: why compose_project would change something (``_compose.sync_reasons``).
+
+    Returns :func:`current`'s keys, ``secret_files`` (the entries of the files task), ``check_first_run``,
+    and what the run must do: ``warn_ca``, ``tls_due``, ``files_due`` (the read found a file of the files task
+    out of place, or a generated password or token must be written: :func:`secret_files` wrote it only then;
+    the entries of a password or token given are deterministic and were judged by the read), ``compose_due``
+    and ``apply`` (any of them: tasks/apply.yml runs), with ``reasons``.
+    """
+    fqdns = [v["fqdn"] for v in vhosts]
+    contents = read.get("contents") or {}
+    cur = current(read.get("files") or [], settings["data_path"], fqdns, contents.get(CERT_RECORD, ""), settings, now)
+    out = dict(cur, secret_files=secret_files(vhosts, contents, cur, settings, hash_password))
+    source = settings.get("tls_source")
+    basic = any(v.get("basic_auth") for v in vhosts)
+    token = any(v.get("token_auth") and not v.get("basic_auth") for v in vhosts)
+    generated = (basic and not settings.get("auth_password") and not cur["htpasswd"]) or (
+        token and not settings.get("token") and not cur["token"]
+    )
+    out.update(
+        check_first_run=to_bool(settings.get("check_mode", False)) and read.get("root") in (read.get("created") or []),
+        warn_ca=source == "internal_ca"
+        and to_bool(settings.get("ca_name_constraints", True))
+        and cur["ca_unconstrained"],
+        tls_due=(source == "internal_ca" and not cur["tls"]) or (source == "acme" and bool(fqdns)),
+        files_due=read.get("files_in_place") is not True or bool(generated),
+        compose_due=bool(compose_reasons),
+    )
+    names = ("warn_ca", "tls_due", "files_due", "compose_due")
+    out["reasons"] = [name for name in names if out[name]] + [f"compose: {why}" for why in compose_reasons]
+    out["apply"] = any(out[name] for name in names)
+    return out

@@ -64,6 +64,17 @@ options:
     elements: str
     default: []
     version_added: 0.2.0
+  wanted_files:
+    description:
+      - The arguments of the role's M(homelab.ai_stack.files) task (C(files) with their content rendered, C(optional)
+        entries written only where their directory exists, C(owner), C(group), C(mode), C(directory_mode),
+        C(pending)); RV(files_in_place) says whether that task would change nothing, judged as the files module
+        judges, after the directories were made. C(no_log), the entries may hold secrets; only the boolean comes
+        back.
+      - A JSON document (C(to_json)), one string that C(no_log) hides whole; a dictionary would have each of its
+        values (V(root), V(0644), a path) masked wherever it appears in the result.
+    type: str
+    version_added: 0.3.0
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
   - homelab.ai_stack.compose_read
@@ -144,6 +155,11 @@ contents:
   returned: when O(read) is given
   type: dict
   sample: {certs/server-certificate.json: '{"names": ["chat.home.arpa"]}'}
+files_in_place:
+  description: Every entry of O(wanted_files) is as wanted (the files task can be skipped).
+  returned: when O(wanted_files) is given
+  type: bool
+  version_added: 0.3.0
 root:
   description: O(root) normalized (no trailing or double slashes), the prefix of every path returned.
   returned: always
@@ -153,7 +169,7 @@ root:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _files_judge  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import (  # noqa: E402
     PATHS_SPEC,
     ensure,
@@ -171,6 +187,8 @@ def run_module(module):
         result["contents"] = read_texts(result["root"], module.params["read"])
     if module.params["compose_project"]:
         result["compose"] = _compose.module_read(module, module.params["compose_project"], out_of_place)
+    if module.params["wanted_files"] is not None:
+        result["files_in_place"] = _files_judge.judge(module.params["wanted_files"])
     return result
 
 
@@ -182,6 +200,7 @@ def main():
             "checksums": {"type": "list", "elements": "str", "default": []},
             "read": {"type": "list", "elements": "str", "default": []},
             "compose_project": _compose.READ_SPEC,
+            "wanted_files": {"type": "str", "no_log": True},
         },
         supports_check_mode=True,
     )

@@ -72,8 +72,18 @@ options:
     description: Seconds an API call may take; gravity gets ten times as long.
     type: int
     default: 30
+  compose:
+    description:
+      - The wanted text of the Pi-hole project's C(compose.yml) (the O(compose) of M(homelab.ai_stack.compose_project)),
+        with O(compose_project).
+      - The module then judges the project read with the rules of compose_project (as the
+        C(homelab.ai_stack.compose_in_sync) filter does) and, when compose_project would change something, changes
+        nothing and calls no API (RV(applied) is false); the role then deploys the project and runs the module again.
+    type: str
+    version_added: 0.3.0
 extends_documentation_fragment:
   - homelab.ai_stack.attributes
+  - homelab.ai_stack.compose_read
 attributes:
   check_mode:
     support: full
@@ -120,6 +130,27 @@ lists:
   returned: when gravity ran
   type: list
   elements: dict
+applied:
+  description: Whether the lists were read and applied; false when O(compose_project) is not in sync.
+  returned: always
+  type: bool
+  version_added: 0.3.0
+compose:
+  description: The read of O(compose_project) (as the C(compose) result of M(homelab.ai_stack.directories)).
+  returned: when O(compose_project) is given
+  type: dict
+  version_added: 0.3.0
+compose_in_sync:
+  description: M(homelab.ai_stack.compose_project) would change nothing (O(compose) judged against the read).
+  returned: when O(compose_project) is given
+  type: bool
+  version_added: 0.3.0
+compose_reasons:
+  description: Why compose_project would change something; empty when in sync.
+  returned: when O(compose_project) is given
+  type: list
+  elements: str
+  version_added: 0.3.0
 """
 
 import contextlib  # noqa: E402 (documentation first, as ansible-doc expects)
@@ -131,6 +162,8 @@ from urllib.parse import quote, urlsplit  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import out_of_place  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (  # noqa: E402
     KINDS,
     PiholeListsError,
@@ -285,7 +318,10 @@ def main():
             "allow": {"type": "list", "elements": "str", "default": []},
             "deny": {"type": "list", "elements": "str", "default": []},
             "timeout": {"type": "int", "default": 30},
+            "compose": {"type": "str"},
+            "compose_project": _compose.READ_SPEC,
         },
+        required_together=[("compose", "compose_project")],
         supports_check_mode=True,
     )
     p = module.params
@@ -301,6 +337,15 @@ def main():
     except PiholeListsError as exc:
         module.fail_json(msg=str(exc))
 
+    project = {}
+    if p["compose_project"]:
+        read = _compose.module_read(module, p["compose_project"], out_of_place)
+        reasons = _compose.sync_reasons(read, p["compose"], directories=p["compose_project"].get("directories"))
+        project = {"compose": read, "compose_in_sync": not reasons, "compose_reasons": reasons}
+        if reasons:
+            # The role deploys the project first, then applies the lists (a new container has none yet).
+            module.exit_json(changed=False, applied=False, calls=[], kept=[], gravity=False, **project)
+
     base = p["api_url"]
     if not base:
         address = container_address(module, p["container"])
@@ -308,7 +353,7 @@ def main():
             if module.check_mode:
                 # A first run in check mode: no container yet, everything would be added.
                 result = plan(wanted, {}, p["marker"])
-                module.exit_json(**summary(result, module._diff, []))
+                module.exit_json(**summary(result, module._diff, []), **project)
             module.fail_json(msg=f"Cannot find the address of the container {p['container']!r} (docker inspect)")
         base = f"http://{address}/api"
     api = Api(base, p["timeout"])
@@ -341,7 +386,7 @@ def main():
         module.fail_json(msg=str(exc))
     finally:
         api.logout()
-    module.exit_json(**summary(result, module._diff, lists))
+    module.exit_json(**summary(result, module._diff, lists), **project)
 
 
 def summary(result, diff, lists):
@@ -350,6 +395,7 @@ def summary(result, diff, lists):
         "calls": [f"{op['method']} /api{op['path']} ({op['label']})" for op in result["ops"]],
         "kept": result["kept"],
         "gravity": result["gravity"],
+        "applied": True,
     }
     if result["gravity"]:
         out["calls"].append("POST /api/action/gravity")

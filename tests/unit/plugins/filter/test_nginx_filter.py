@@ -104,3 +104,13 @@ def test_nginx_secret_files_hashes_as_the_password_hash_filter_did():
     assert files == [
         {"dest": "/d/auth/htpasswd", "content": f"admin:{expected}", "group": "65534", "mode": "0640", "secret": True}
     ]
+
+
+def test_nginx_plan_judges_the_compose_read_with_compose_projects_rule():
+    settings = {"data_path": "/d", "worker_gid": 65534, "host": "h", "auth_user": "admin", "auth_password": ""}
+    settings.update(token="", token_user="api", renew_before_days=30, tls_source="provided")
+    read = {"files": [], "contents": {}, "root": "/d", "created": [], "files_in_place": True}
+    plan = F["nginx_plan"](read, [], "services: {}\n", settings)
+    # No compose read: compose_project must run (as compose_in_sync says of a missing read).
+    assert plan["reasons"] == ["compose_due", "compose: the project was not read"]
+    assert plan["apply"] is True and plan["files_due"] is False

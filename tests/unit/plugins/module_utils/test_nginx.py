@@ -515,3 +515,80 @@ def test_the_htpasswd_salt_comes_from_the_host_when_not_given():
     found.append(_entry("basic-auth.json", _nginx.sha1(auth), mode="0600"))
     assert _nginx.current(found, DATA, [], "", dict(settings, host="box"), NOW)["htpasswd"] is True
     assert _nginx.current(found, DATA, [], "", dict(settings, host="other"), NOW)["htpasswd"] is False
+
+
+# The plan (plan): what a run of the role must do, from its one read.
+def _plan(found=None, record=None, in_place=True, compose_reasons=(), names=("chat.ai.test", "comfy.ai.test"), **s):
+    if found is None:
+        found, record = _host()
+    read = {"files": found, "contents": {"certs/server-certificate.json": record or ""}, "root": DATA, "created": []}
+    if in_place is not None:
+        read["files_in_place"] = in_place
+    settings = {**SETTINGS, **_SECRET_SETTINGS, "data_path": DATA, "auth_salt": "0123456789abcdef", **s}
+    vhosts = [{"fqdn": name, "basic_auth": True, "token_auth": False} for name in names]
+    vhosts.append({"fqdn": "ollama.ai.test", "basic_auth": False, "token_auth": True})
+    settings.setdefault("tls_source", "internal_ca")
+    return _nginx.plan(read, vhosts, settings, _fake_hash, compose_reasons, NOW)
+
+
+def test_the_plan_of_a_converged_host_is_empty():
+    found, record = _host()
+    record = _nginx.written_cert_record(
+        found, DATA, ["chat.ai.test", "comfy.ai.test", "ollama.ai.test"], "20271206000000Z", True
+    )
+    found = [e for e in found if not e["path"].endswith("server-certificate.json")]
+    found.append(_entry("certs/server-certificate.json", _nginx.sha1(record), mode="0600"))
+    plan = _plan(found, record)
+    assert (plan["apply"], plan["reasons"], plan["secret_files"]) == (False, [], [])
+    assert plan["tls"] and plan["htpasswd"] and plan["token"] and not plan["check_first_run"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reasons"),
+    [
+        ({"in_place": False}, ["files_due"]),
+        ({"in_place": None}, ["files_due"]),  # a read without wanted_files judges nothing
+        ({"compose_reasons": ["up: pihole is stopped"]}, ["compose_due", "compose: up: pihole is stopped"]),
+        ({"names": ("chat.ai.test",)}, ["tls_due"]),  # a vhost fewer: the certificate is due
+        ({"tls_source": "acme"}, ["tls_due"]),  # an ACME certificate is judged by its own tasks
+        ({"tls_source": "provided"}, []),
+    ],
+)
+def test_the_plan_names_what_is_due(change, reasons):
+    found, record = _host()
+    record = _nginx.written_cert_record(
+        found, DATA, ["chat.ai.test", "comfy.ai.test", "ollama.ai.test"], "20271206000000Z", True
+    )
+    found = [e for e in found if not e["path"].endswith("server-certificate.json")]
+    found.append(_entry("certs/server-certificate.json", _nginx.sha1(record), mode="0600"))
+    plan = _plan(found, record, **change)
+    assert plan["reasons"] == reasons
+    assert plan["apply"] is bool(reasons)
+
+
+def test_the_plan_writes_generated_secrets_only_when_their_records_are_not_current():
+    found, record = _host()
+    found = [e for e in found if not e["path"].endswith("api-token.json")]
+    plan = _plan(found, record, tls_source="provided")
+    assert plan["files_due"] and [f["dest"].rsplit("/", 1)[1] for f in plan["secret_files"]] == [
+        "api-token.map",
+        "api-token",
+        "api-token.json",
+    ]
+    # A token given: its map was judged by the read (files_in_place); nothing else is due.
+    plan = _plan(found, record, tls_source="provided", token="given-token-given-token-1")
+    assert (plan["files_due"], [f["dest"].rsplit("/", 1)[1] for f in plan["secret_files"]]) == (
+        False,
+        ["api-token.map"],
+    )
+
+
+def test_the_plan_warns_about_an_unconstrained_ca_and_knows_a_first_check_run():
+    found, record = _host(constrained=False, names=("chat.ai.test", "comfy.ai.test", "ollama.ai.test"))
+    plan = _plan(found, record)
+    assert plan["reasons"] == ["warn_ca"]
+    assert _plan(found, record, ca_name_constraints="false")["reasons"] == []
+    read = {"root": DATA, "created": [DATA], "files_in_place": False}
+    settings = {**SETTINGS, **_SECRET_SETTINGS, "data_path": DATA, "check_mode": "true", "tls_source": "internal_ca"}
+    plan = _nginx.plan(read, [], settings, _fake_hash, (), NOW)
+    assert plan["check_first_run"] and plan["tls_due"] and plan["files_due"]

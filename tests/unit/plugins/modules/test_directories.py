@@ -6,10 +6,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 
-from ansible_collections.homelab.ai_stack.plugins.modules import directories
+import pytest
+
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _nginx
+from ansible_collections.homelab.ai_stack.plugins.modules import directories, files
 
 NOBODY = 65534
 
@@ -168,3 +172,80 @@ def test_checksums_of_a_root_that_check_mode_would_create_are_empty(tmp_path, ru
     result = run(run_module, check_mode=True, root=str(tmp_path / "new"), paths=[{"path": "."}], checksums=["x"])
     assert result["changed"] is True
     assert result["files"] == []
+
+
+def _secret_args(entries):
+    return [
+        {("secret_content" if k == "content" and e.get("secret") else k): v for k, v in e.items() if k != "secret"}
+        for e in entries
+    ]
+
+
+def _fake_hash(password, salt):
+    return f"$6${salt}${password[::-1]}"
+
+
+VHOSTS = [
+    {"fqdn": "chat.ai.test", "basic_auth": True, "token_auth": False},
+    {"fqdn": "ollama.ai.test", "basic_auth": False, "token_auth": True},
+]
+
+
+def _nginx_read(run_module, root, wanted, check_mode=False):
+    """The nginx role's read (tasks/configure.yml) of a data directory, with the files the role writes judged."""
+    args = {
+        "root": str(root),
+        "paths": [{"path": "."}, {"path": "conf"}, {"path": "auth", "group": str(NOBODY), "mode": "0750"}],
+        "checksums": [
+            "htpasswd",
+            "basic-auth.password",
+            "basic-auth.json",
+            "api-token",
+            "api-token.map",
+            "api-token.json",
+        ],
+        "read": ["basic-auth.password", "api-token"],
+        "wanted_files": json.dumps({"owner": "root", "group": "root", "mode": "0644", "files": wanted}),
+    }
+    return run(run_module, check_mode=check_mode, **args)
+
+
+def _nginx_settings(root, **given):
+    settings = {"data_path": str(root), "worker_gid": NOBODY, "host": "box", "auth_user": "admin", "auth_password": ""}
+    settings.update(token="", token_user="api", renew_before_days=30, tls_source="provided", check_mode=False)
+    return {**settings, **given}
+
+
+@pytest.mark.parametrize("given", [{}, {"auth_password": "given-password", "token": "given-token-given-token-1"}])
+def test_the_nginx_read_judges_what_the_files_run_would_write(tmp_path, run_module, given):
+    """A files run skipped on the plan of nginx's read is one that would have written nothing, and drift shows."""
+    root = tmp_path / "nginx-proxy"
+    settings = _nginx_settings(root, **given)
+    conf = [{"dest": f"{root}/conf/nginx.conf", "content": "events {}\n"}]
+    # The entries of a password or token given are known before the read (vars/main.yml, _nginx_wanted_files).
+    wanted = conf + _nginx.secret_files(VHOSTS, {}, {"htpasswd": True, "token": True}, settings, _fake_hash)
+    first = _nginx.plan(_nginx_read(run_module, root, wanted), VHOSTS, settings, _fake_hash)
+    assert first["files_due"] and first["apply"]
+    wrote = run_module(
+        files.main,
+        {"owner": "root", "group": "root", "mode": "0644", "files": _secret_args(conf + first["secret_files"])},
+    )
+    assert wrote["changed"] is True, wrote
+
+    read = _nginx_read(run_module, root, wanted)
+    assert read["files_in_place"] is True
+    assert "given-password" not in json.dumps(read)
+    again = _nginx.plan(read, VHOSTS, settings, _fake_hash)
+    assert (again["files_due"], again["apply"], again["reasons"]) == (False, False, [])
+    # What the skipped run would have written: nothing.
+    rerun = run_module(
+        files.main,
+        {"owner": "root", "group": "root", "mode": "0644", "files": _secret_args(conf + again["secret_files"])},
+    )
+    assert rerun["changed"] is False
+
+    os.chmod(root / "auth" / "htpasswd", 0o644)  # loosened by hand
+    assert _nginx.plan(_nginx_read(run_module, root, wanted), VHOSTS, settings, _fake_hash)["files_due"] is True
+    os.chmod(root / "auth" / "htpasswd", 0o640)
+    (root / "conf" / "nginx.conf").write_text("events { }\n")  # edited by hand
+    assert _nginx.plan(_nginx_read(run_module, root, wanted), VHOSTS, settings, _fake_hash)["files_due"] is True
