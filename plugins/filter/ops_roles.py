@@ -82,6 +82,13 @@ def zabbix_agent_settings(inputs):
     return _call("zabbix_agent_settings", _zabbix.settings, inputs)
 
 
+def zabbix_agent_read(lines, files, port, sources, protocol="tcp"):
+    """What the zabbix_agent role's no-op read says is out of place (see zabbix_agent_read.yml)."""
+    if not isinstance(lines, (list, tuple)) or not isinstance(files, (list, tuple)):
+        raise AnsibleFilterError("zabbix_agent_read: _input must be the read's lines, files the files task's list")
+    return _call("zabbix_agent_read", _zabbix.read_state, list(lines), list(files), port, list(sources or []), protocol)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -92,4 +99,5 @@ class FilterModule:
             "backup_checks": backup_checks,
             "zabbix_agent_checks": zabbix_agent_checks,
             "zabbix_agent_settings": zabbix_agent_settings,
+            "zabbix_agent_read": zabbix_agent_read,
         }

@@ -39,7 +39,10 @@ def sha1(content):
 
 
 def in_place(entries, have, owner="root", group="root", mode="0644", directory_mode="0755"):
-    """True when every entry (dest, state file/directory/absent, content, mode, owner, group) is as seen."""
+    """True when every entry (dest, state file/directory/absent, content, force, mode, owner, group) is as seen.
+
+    A mode of None (the entry's and the default) is not compared, as the files module leaves it alone.
+    """
     for entry in entries or []:
         dest, state = entry.get("dest"), entry.get("state") or "file"
         seen = have.get(dest)
@@ -52,12 +55,13 @@ def in_place(entries, have, owner="root", group="root", mode="0644", directory_m
         want_mode = entry.get("mode") or (directory_mode if state == "directory" else mode)
         want = [
             "d" if state == "directory" else "f",
-            _mode(want_mode),
+            None if want_mode is None else _mode(want_mode),
             entry.get("owner", owner),
             entry.get("group", group),
         ]
-        if len(seen) < 4 or [seen[0], _mode(seen[1]), seen[2], seen[3]] != want:
+        if len(seen) < 4 or [seen[0], None if want_mode is None else _mode(seen[1]), seen[2], seen[3]] != want:
             return False
-        if state == "file" and seen[4:] != [sha1(entry.get("content", ""))]:
+        # force false: an existing file keeps its content (the files module's rule).
+        if state == "file" and entry.get("force", True) is not False and seen[4:] != [sha1(entry.get("content", ""))]:
             return False
     return True
