@@ -25,6 +25,17 @@ def parse(lines):
     return have
 
 
+def parse_split(have_lines, sha_lines):
+    """:func:`parse` of a read that prints ``PATH KIND MODE OWNER GROUP`` (``find -printf '%p %y %m %u %g'``:
+    kind ``l`` for a link) and, apart, ``PATH SHA1`` (``sha1sum``, reordered) of the regular files it hashed."""
+    have = parse(have_lines)
+    for line in sha_lines or []:
+        path, _sep, digest = str(line).rpartition(" ")
+        if have.get(path, [])[:1] == ["f"]:
+            have[path] = [*have[path][:4], digest]
+    return have
+
+
 def _mode(value):
     try:
         return int(str(value), 8)

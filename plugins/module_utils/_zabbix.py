@@ -207,10 +207,6 @@ def read_state(lines, files, port, sources, protocol="tcp"):
                 current[layer][name] = rules
         current["runtime"] = {z: r for z, r in current["runtime"].items() if z in current["permanent"]}
         firewall = not _port_rules.plan(current, wanted, int(port), protocol)["changes"]
-    have = _file_state.parse(keyed.get("have", []))
-    for value in keyed.get("sha", []):
-        path, _sep, digest = value.rpartition(" ")
-        if path in have and have[path][:1] == ["f"]:
-            have[path] = have[path][:4] + [digest]
+    have = _file_state.parse_split(keyed.get("have", []), keyed.get("sha", []))
     in_files = "pending" not in keyed and _file_state.in_place(files, have, "root", "root", "0644", None)
     return {"firewall_in_place": firewall, "files_in_place": in_files, "in_place": firewall and in_files}
