@@ -40,8 +40,9 @@ FILES = [
 OPTIONAL = [{"dest": ZABBIX + "/ai-stack-backup.conf", "content": (DEMO / "ai-stack-backup.conf").read_text()}]
 
 
-def _state(lines=READ, files=FILES, optional=OPTIONAL):
-    return read_state(lines, PACKAGES, TIMERS, [ZABBIX], files, optional)
+def _state(lines=None, files=None, optional=None):
+    lines, files = READ if lines is None else lines, FILES if files is None else files
+    return read_state(lines, PACKAGES, TIMERS, [ZABBIX], files, OPTIONAL if optional is None else optional)
 
 
 def test_the_converged_demo_host():

@@ -238,8 +238,8 @@ FILES = [
 ]
 
 
-def _state(lines=READ, files=FILES, sources=(), port=10050):
-    return z.read_state(lines, files, port, list(sources))
+def _state(lines=None, files=None, sources=(), port=10050):
+    return z.read_state(READ if lines is None else lines, FILES if files is None else files, port, list(sources))
 
 
 def test_the_converged_demo_host_is_in_place():
