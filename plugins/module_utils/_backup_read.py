@@ -25,7 +25,8 @@ def _keyed(lines):
 
 def read_state(lines, packages, timers, dirs, files, optional=()):
     """The facts of the read's lines, for PACKAGES, TIMERS and DIRS, and files_in_place for the files task's
-    entries FILES (root, 0644, directories 0755) plus the OPTIONAL ones whose directory exists."""
+    entries FILES (root, 0644, directories 0755) plus the OPTIONAL ones whose directory exists; in_place when
+    the files are in place, the repository recorded, every package installed and no timer down."""
     keyed = _keyed(lines)
     seen = _file_state.parse_split(keyed.get("have", []), keyed.get("sha", []))
     installed = _backup.parse_dpkg_installed("\n".join(keyed.get("pkg", [])))
@@ -34,7 +35,7 @@ def read_state(lines, packages, timers, dirs, files, optional=()):
     summary = {name: _backup.unit_summary(status.get(name)) for name in timers}
     down = [name for name in timers if not summary[name]["enabled"]]
     entries = list(files) + [e for e in optional if os.path.dirname(str(e.get("dest", ""))) in found]
-    return {
+    facts = {
         "packages": {name: installed.get(name, False) for name in packages},
         "timers": summary,
         "timers_down": down + [name for name in timers if name not in down and not summary[name]["active"]],
@@ -42,3 +43,10 @@ def read_state(lines, packages, timers, dirs, files, optional=()):
         "paths": {path: path in found for path in dirs},
         "files_in_place": _file_state.in_place(entries, seen, "root", "root", "0644", "0755"),
     }
+    facts["in_place"] = (
+        facts["files_in_place"]
+        and facts["repository_initialised"]
+        and not facts["timers_down"]
+        and all(facts["packages"].values())
+    )
+    return facts

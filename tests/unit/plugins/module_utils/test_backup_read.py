@@ -53,6 +53,7 @@ def test_the_converged_demo_host():
         "repository_initialised": True,
         "paths": {ZABBIX: True},
         "files_in_place": True,
+        "in_place": True,
     }
 
 
@@ -64,6 +65,7 @@ def test_a_file_out_of_place(index, change):
     files = [dict(entry) for entry in FILES]
     files[index].update(change)
     assert _state(files=files)["files_in_place"] is False
+    assert _state(files=files)["in_place"] is False
 
 
 def test_the_zabbix_item_counts_only_where_the_agent_s_directory_is():
@@ -79,9 +81,11 @@ def test_a_timer_down_a_package_missing_no_record():
     assert _state(lines=lines)["timers_down"] == ["ai-stack-backup.timer"]
     lines = [line.replace("UnitFileState=enabled", "UnitFileState=disabled") for line in READ]
     assert _state(lines=lines)["timers_down"] == TIMERS
+    assert _state(lines=lines)["in_place"] is False
     lines = [line for line in READ if not line.startswith(("pkg=restic", "repository="))]
     got = _state(lines=lines)
-    assert (got["packages"]["restic"], got["repository_initialised"]) == (False, False)
+    assert (got["packages"]["restic"], got["repository_initialised"], got["in_place"]) == (False, False, False)
+    assert _state(lines=[line for line in READ if not line.startswith("repository=")])["in_place"] is False
     assert _state(lines=[])["timers"]["ai-stack-backup.timer"] == {"exists": False, "enabled": False, "active": False}
 
 
