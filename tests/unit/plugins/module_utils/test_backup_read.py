@@ -28,8 +28,11 @@ FILES = [
     {"dest": "/usr/local/libexec/ai-stack", "state": "directory"},
     {"dest": "/etc/ai-stack/backup", "state": "directory"},
     {"dest": "/var/lib/ai-stack/backup", "state": "directory"},
-    {"dest": "/usr/local/libexec/ai-stack/_backup.py", "content": (DEMO / "_backup.py").read_text()},
-    {"dest": "/usr/local/libexec/ai-stack/ai_stack_backup.py", "content": (DEMO / "ai_stack_backup.py").read_text()},
+    {"dest": "/usr/local/libexec/ai-stack/_backup.py", "content": (DEMO / "_backup.py.txt").read_text()},
+    {
+        "dest": "/usr/local/libexec/ai-stack/ai_stack_backup.py",
+        "content": (DEMO / "ai_stack_backup.py.txt").read_text(),
+    },
     {"dest": "/etc/ai-stack/backup/password", "content": "demo-backup-password-change-me", "mode": "0600"},
     {"dest": "/etc/ai-stack/backup/restic.env", "content": (DEMO / "restic.env").read_text(), "mode": "0600"},
     {"dest": "/etc/ai-stack/backup/config.json", "content": (DEMO / "config.json").read_text()},

@@ -222,7 +222,7 @@ RULES = (FIX / "read_demo_deb13_rules.txt").read_text(encoding="utf-8").splitlin
 PSK = "0123456789abcdef" * 4
 FILES = [
     {"dest": "/usr/local/libexec/ai-stack", "state": "directory"},
-    {"dest": "/usr/local/libexec/ai-stack/ai_stack_zabbix.py", "content": (FIX / "ai_stack_zabbix.py").read_text()},
+    {"dest": "/usr/local/libexec/ai-stack/ai_stack_zabbix.py", "content": (FIX / "ai_stack_zabbix.py.txt").read_text()},
     # Generated on the host and kept (force false): its content is not read.
     {
         "dest": "/etc/zabbix/ai-stack.psk",
