@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup, _zabbix, _zfs_plan
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _backup, _backup_read, _zabbix, _zfs_plan
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import plain as _plain
 
 
@@ -82,6 +82,28 @@ def zabbix_agent_settings(inputs):
     return _call("zabbix_agent_settings", _zabbix.settings, inputs)
 
 
+def zabbix_agent_read(lines, files, port, sources, protocol="tcp"):
+    """What the zabbix_agent role's no-op read says is out of place (see zabbix_agent_read.yml)."""
+    if not isinstance(lines, (list, tuple)) or not isinstance(files, (list, tuple)):
+        raise AnsibleFilterError("zabbix_agent_read: _input must be the read's lines, files the files task's list")
+    return _call("zabbix_agent_read", _zabbix.read_state, list(lines), list(files), port, list(sources or []), protocol)
+
+
+def backup_read(result, packages, timers, dirs, files, optional=None):
+    """The facts of the backup role's no-op read (see backup_read.yml)."""
+    if not isinstance(result, dict) or not isinstance(files, (list, tuple)):
+        raise AnsibleFilterError(
+            "backup_read: _input must be the read's registered result, files the files task's list"
+        )
+    if result.get("rc") != 0:
+        raise AnsibleFilterError(
+            f"backup_read: the backup role's read (roles/backup/files/backup-read.sh) failed on the host "
+            f"(rc {result.get('rc')}{', ' + str(result['msg']) if result.get('msg') else ''})"
+        )
+    lines = result.get("stdout_lines") or []
+    return _call("backup_read", _backup_read.read_state, lines, packages, timers, dirs, files, optional or [])
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -90,6 +112,8 @@ class FilterModule:
             "zfs_snapshots_checks": zfs_snapshots_checks,
             "backup_settings": backup_settings,
             "backup_checks": backup_checks,
+            "backup_read": backup_read,
             "zabbix_agent_checks": zabbix_agent_checks,
             "zabbix_agent_settings": zabbix_agent_settings,
+            "zabbix_agent_read": zabbix_agent_read,
         }

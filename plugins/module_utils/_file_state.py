@@ -25,6 +25,17 @@ def parse(lines):
     return have
 
 
+def parse_split(have_lines, sha_lines):
+    """:func:`parse` of a read that prints ``PATH KIND MODE OWNER GROUP`` (``find -printf '%p %y %m %u %g'``:
+    kind ``l`` for a link) and, apart, ``PATH SHA1`` (``sha1sum``, reordered) of the regular files it hashed."""
+    have = parse(have_lines)
+    for line in sha_lines or []:
+        path, _sep, digest = str(line).rpartition(" ")
+        if have.get(path, [])[:1] == ["f"]:
+            have[path] = [*have[path][:4], digest]
+    return have
+
+
 def _mode(value):
     try:
         return int(str(value), 8)
@@ -39,7 +50,10 @@ def sha1(content):
 
 
 def in_place(entries, have, owner="root", group="root", mode="0644", directory_mode="0755"):
-    """True when every entry (dest, state file/directory/absent, content, mode, owner, group) is as seen."""
+    """True when every entry (dest, state file/directory/absent, content, force, mode, owner, group) is as seen.
+
+    A mode of None (the entry's and the default) is not compared, as the files module leaves it alone.
+    """
     for entry in entries or []:
         dest, state = entry.get("dest"), entry.get("state") or "file"
         seen = have.get(dest)
@@ -52,12 +66,13 @@ def in_place(entries, have, owner="root", group="root", mode="0644", directory_m
         want_mode = entry.get("mode") or (directory_mode if state == "directory" else mode)
         want = [
             "d" if state == "directory" else "f",
-            _mode(want_mode),
+            None if want_mode is None else _mode(want_mode),
             entry.get("owner", owner),
             entry.get("group", group),
         ]
-        if len(seen) < 4 or [seen[0], _mode(seen[1]), seen[2], seen[3]] != want:
+        if len(seen) < 4 or [seen[0], None if want_mode is None else _mode(seen[1]), seen[2], seen[3]] != want:
             return False
-        if state == "file" and seen[4:] != [sha1(entry.get("content", ""))]:
+        # force false: an existing file keeps its content (the files module's rule).
+        if state == "file" and entry.get("force", True) is not False and seen[4:] != [sha1(entry.get("content", ""))]:
             return False
     return True

@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.ai_stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The zabbix_agent role's input checks and verify rows, as plain functions (stdlib only)."""
+"""The zabbix_agent role's input checks, its no-op read and verify rows, as plain functions (stdlib only)."""
 
 from __future__ import annotations
 
+import json
 import re
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _file_state, _port_rules
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, is_network, list_input
 
 
@@ -159,3 +161,52 @@ def agent_checks(key_results, service_status):
             detail = detail[:117] + "..."
         rows.append({"check": f"zabbix key {key}", "result": "pass" if ok else "fail", "detail": detail})
     return rows
+
+
+def _zone_rules(text):
+    """The rich rules of a busctl --json=short answer of getSettings2/getZoneSettings2, None when there is none."""
+    try:
+        settings = json.loads(text)["data"][0]
+        return [str(rule) for rule in (settings.get("rules_str") or {}).get("data") or []]
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+
+
+def read_state(lines, files, port, sources, protocol="tcp"):
+    """What the role's no-op read (roles/zabbix_agent/files/zabbix-read.sh) says is out of place.
+
+    ``files``: the entries of the role's files task (owner/group root, mode 0644, no directory mode);
+    ``port``/``sources``: the firewalld_port_sources task's options (its zones are in the read).
+    Returns {firewall_in_place, files_in_place, in_place}. The firewall is in place when that module would
+    change nothing: firewalld does not run, or each zone it knows holds exactly one rule per resolved source
+    on the port (permanent and runtime, _port_rules.plan). A source that does not resolve, or an answer the
+    read could not get (no busctl, no bus), is out of place: the module then decides (and names the error).
+    The files are judged as _file_state judges (a restart marker left behind is out of place).
+    """
+    keyed = {}
+    for line in lines or []:
+        key, _sep, value = str(line).strip().partition("=")
+        keyed.setdefault(key, []).append(value)
+    addresses = {}
+    for value in keyed.get("addr", []):
+        name, _sep, address = value.partition(" ")
+        addresses.setdefault(name, []).append(address.strip())
+    given = [str(s).strip() for s in sources or [] if str(s).strip()]
+    wanted, unresolved = _port_rules.resolve(given, lambda name: addresses.get(name, []))
+    running = keyed.get("fw", [""])[-1].strip()
+    if unresolved or running not in ("b true", "b false"):
+        firewall = False
+    elif running == "b false":
+        firewall = True
+    else:
+        current = {"permanent": {}, "runtime": {}}
+        for value in keyed.get("zone", []):
+            layer, name, text = [*value.split(" ", 2), "", ""][:3]
+            rules = _zone_rules(text)
+            if layer in current and rules is not None:
+                current[layer][name] = rules
+        current["runtime"] = {z: r for z, r in current["runtime"].items() if z in current["permanent"]}
+        firewall = not _port_rules.plan(current, wanted, int(port), protocol)["changes"]
+    have = _file_state.parse_split(keyed.get("have", []), keyed.get("sha", []))
+    in_files = "pending" not in keyed and _file_state.in_place(files, have, "root", "root", "0644", None)
+    return {"firewall_in_place": firewall, "files_in_place": in_files, "in_place": firewall and in_files}

@@ -64,3 +64,12 @@ def test_zabbix_settings_filter_takes_the_role_s_variable_names():
     check = f.FilterModule().filters()["zabbix_agent_settings"]
     got = check({"zabbix_agent_server": "192.0.2.10", "zabbix_agent_version": 7.0, "source": "zabbix"})
     assert (got["errors"], got["servers"], got["source"]) == ([], ["192.0.2.10"], "zabbix")
+
+
+def test_zabbix_read_filter():
+    read = f.FilterModule().filters()["zabbix_agent_read"]
+    lines = ["fw=b false", "have=/etc/zabbix/a.conf f 644 root root", "sha=/etc/zabbix/a.conf " + "0" * 40]
+    got = read(lines, [{"dest": "/etc/zabbix/a.conf", "content": "x"}], "10050", ["192.0.2.10"])
+    assert got == {"firewall_in_place": True, "files_in_place": False, "in_place": False}
+    with pytest.raises(AnsibleFilterError, match="zabbix_agent_read"):
+        read("fw=b false", [], 10050, [])

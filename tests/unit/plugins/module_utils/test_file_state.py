@@ -54,3 +54,15 @@ def test_a_link_or_another_kind_is_out_of_place():
     assert not in_place([{"dest": "/etc/ai-stack/front-door.nft", "content": ""}], have)
     assert not in_place([{"dest": "/etc/ai-stack", "state": "directory"}], have)
     assert in_place([], have)
+
+
+def test_force_false_keeps_the_content_and_no_mode_is_not_compared():
+    have = parse(READ)
+    kept = {"dest": "/etc/systemd/system/ai-stack-front-door.service", "content": "another\n", "force": False}
+    assert in_place([kept], have)
+    assert not in_place([{**kept, "mode": "0600"}], have)  # its mode, owner and group still count
+    assert not in_place([{**kept, "force": True}], have)
+    # As the files module: a directory without a mode (entry or default) keeps whatever mode it has.
+    odd = parse(["/srv/data d 700 root root"])
+    assert in_place([{"dest": "/srv/data", "state": "directory"}], odd, directory_mode=None)
+    assert not in_place([{"dest": "/srv/data", "state": "directory"}], odd)

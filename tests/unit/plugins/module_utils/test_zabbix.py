@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from ansible_collections.homelab.ai_stack.plugins.module_utils import _zabbix as z
@@ -206,3 +209,103 @@ def test_settings_errors_all_at_once():
 def test_settings_errors_never_repeat_the_psk():
     errors = z.settings(dict(GOOD, tls_psk="secret-not-hex-0123456789abcdef"))["errors"]
     assert errors and all("secret-not-hex" not in e for e in errors)
+
+
+# The role's no-op read (roles/zabbix_agent/files/zabbix-read.sh) on the converged demo host (Debian 13,
+# firewalld 2.x, agent 7.0, generated PSK, no server but the loopback): zones self-hosted, public and an
+# unknown one, names localhost and one that does not resolve; the files the role wrote there.
+FIX = Path(__file__).parent / "fixtures" / "zabbix"
+READ = (FIX / "read_demo_deb13.txt").read_text(encoding="utf-8").splitlines()
+# The same read of the zones with 192.0.2.10 admitted to 10050 in public (permanent and runtime) and a
+# stranger, 192.0.2.66, in the runtime configuration only.
+RULES = (FIX / "read_demo_deb13_rules.txt").read_text(encoding="utf-8").splitlines()
+PSK = "0123456789abcdef" * 4
+FILES = [
+    {"dest": "/usr/local/libexec/ai-stack", "state": "directory"},
+    {"dest": "/usr/local/libexec/ai-stack/ai_stack_zabbix.py", "content": (FIX / "ai_stack_zabbix.py.txt").read_text()},
+    # Generated on the host and kept (force false): its content is not read.
+    {
+        "dest": "/etc/zabbix/ai-stack.psk",
+        "content": PSK,
+        "force": False,
+        "owner": "zabbix",
+        "group": "zabbix",
+        "mode": "0400",
+    },
+    {"dest": "/etc/zabbix/zabbix_agent2.d/ai_stack.conf", "content": (FIX / "ai_stack.conf").read_text()},
+    {"dest": "/etc/zabbix/zabbix_agent2.d/plugins.d/docker.conf", "content": (FIX / "docker.conf").read_text()},
+    {"dest": "/etc/zabbix/zabbix_agent2.conf", "content": (FIX / "zabbix_agent2.conf").read_text()},
+]
+
+
+def _state(lines=None, files=None, sources=(), port=10050):
+    return z.read_state(READ if lines is None else lines, FILES if files is None else files, port, list(sources))
+
+
+def test_the_converged_demo_host_is_in_place():
+    assert _state() == {"firewall_in_place": True, "files_in_place": True, "in_place": True}
+    # The loopback needs no rule; a name resolves as the read resolved it.
+    assert _state(sources=["127.0.0.1", "localhost"])["in_place"]
+
+
+@pytest.mark.parametrize(
+    ("change", "index"),
+    [
+        ({"content": "edited\n"}, 3),
+        ({"mode": "0600"}, 5),
+        ({"owner": "zabbix"}, 1),
+        ({"mode": "0700"}, 0),
+        ({"force": True}, 2),  # a key given (force): its content counts, and the read left it unread
+        ({"state": "absent"}, 4),
+    ],
+)
+def test_a_file_out_of_place(change, index):
+    files = [dict(entry) for entry in FILES]
+    files[index].update(change)
+    assert _state(files=files) == {"firewall_in_place": True, "files_in_place": False, "in_place": False}
+
+
+def test_a_missing_file_a_link_and_a_restart_marker_are_out_of_place():
+    assert not _state(files=[*FILES, {"dest": "/etc/zabbix/new.conf", "content": ""}])["files_in_place"]
+    link = [
+        line.replace(" d 755 ", " l 777 ") if line.startswith("have=/usr/local/libexec/ai-stack ") else line
+        for line in READ
+    ]
+    assert not _state(lines=link)["files_in_place"]
+    assert not _state(lines=[*READ, "pending"])["files_in_place"]
+
+
+def _without(lines, address):
+    """The read's lines with the rules of ADDRESS taken out of every zone's answer."""
+    out = []
+    for line in lines:
+        if line.startswith("zone="):
+            layer, zone, text = line.split(" ", 2)
+            answer = json.loads(text)
+            rules = answer["data"][0].get("rules_str", {}).get("data", [])
+            rules[:] = [rule for rule in rules if f'"{address}"' not in rule]
+            line = f"{layer} {zone} {json.dumps(answer, separators=(',', ':'))}"
+        out.append(line)
+    return out
+
+
+def test_rules_are_judged_as_the_module_plans_them():
+    assert _state(lines=RULES, files=[])["firewall_in_place"] is False  # 192.0.2.10 and the stranger must go
+    # The stranger in the runtime configuration must go.
+    assert _state(lines=RULES, files=[], sources=["192.0.2.10"])["firewall_in_place"] is False
+    # Rid of the stranger: in place in public; self-hosted lacks the rule.
+    runtime_clean = _without(RULES, "192.0.2.66")
+    assert _state(lines=runtime_clean, files=[], sources=["192.0.2.10"])["firewall_in_place"] is False
+    runtime_clean = [line for line in runtime_clean if "self-hosted" not in line]
+    assert _state(lines=runtime_clean, files=[], sources=["192.0.2.10"])["firewall_in_place"] is True
+    # Another port's rules are not this port's business.
+    assert _state(lines=RULES, files=[], port=10051)["firewall_in_place"] is True
+
+
+def test_what_the_read_could_not_tell_is_out_of_place():
+    assert not _state(sources=["nosuch.invalid"])["firewall_in_place"]  # the module names the error
+    assert not _state(lines=[line for line in READ if not line.startswith("fw=")])["firewall_in_place"]  # no busctl
+    stopped = ["fw=b false" if line.startswith("fw=") else line for line in READ if not line.startswith("zone=")]
+    assert _state(lines=stopped, sources=["192.0.2.10"])["firewall_in_place"]  # the module does nothing then
+    # A zone firewalld does not know (permanent) holds nothing to change.
+    assert _state(lines=[line for line in RULES if "public" not in line], files=[])["firewall_in_place"]
