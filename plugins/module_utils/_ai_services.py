@@ -315,7 +315,29 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
     reads and ``comfyui_pipeline``, ComfyUI's workload on this host or None).
     ``show_results``/``tags``: what a running Ollama said about uncatalogued
     models (/api/show results registered by the role, /api/tags), or None.
+    Besides the settings: ``messages`` (what the role says: the notices,
+    ollama_models_auto's choices, the warnings), ``replan`` (models the catalog
+    lacks are to be counted with a running Ollama's metadata) and ``writes``
+    (a write path is due whatever the read of the compose project says: the
+    VRAM record differs, a replan, the native method, a models path of its
+    own, models to make match). A converged compose host has neither.
     """
+    out = _ollama_settings(inputs, gpus, toolkit, host_memory_mib, show_results, tags, probe)
+    auto = out.get("auto") or {}
+    out["messages"] = out["notices"] + list(auto.get("messages") or []) + [f"WARNING: {w}" for w in out["warnings"]]
+    out["replan"] = not out["errors"] and bool(out.get("vram_read_api")) and bool(out.get("unplanned"))
+    out["writes"] = bool(
+        out["replan"]
+        or not out.get("vram_record_current")
+        or out["install_method"] == "native"
+        or str(inputs.get("ollama_models_path") or "")
+        or out["models"]
+    )
+    return out
+
+
+def _ollama_settings(inputs, gpus, toolkit, host_memory_mib, show_results, tags, probe):
+    """:func:`ollama_settings` without ``messages``, ``replan`` and ``writes``."""
     errors, notices, warnings = [], [], []
     values = _convert(inputs, OLLAMA_INPUTS, errors)
     method = str(inputs.get("ollama_install_method") or "compose")
@@ -659,6 +681,9 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, pro
         "nodes": nodes,
         "nodes_present": [n for n in nodes if n["state"] == "present"],
         "nodes_absent": [n for n in nodes if n["state"] == "absent"],
+        # A write path is due whatever the read of the compose project says: a models path of its own,
+        # files of comfyui_models to check, custom nodes to make match.
+        "writes": bool(models_path or downloads or nodes),
     }
     out.update({name[len("comfyui_") :]: value for name, value in values.items()})
     if errors:

@@ -529,3 +529,48 @@ def test_native_ollama_refuses_a_stack_network_whose_gateway_is_not_the_planned_
             "The Docker network self-hosted has gateway 172.30.9.1, not 172.30.0.1 (the first address of "
             "ai_stack_docker_subnet); set ollama_native_listen to <gateway>:11434."
         ]
+
+
+def test_a_converged_compose_host_has_no_write_path_due():
+    """The ollama role includes its write paths (apply.yml) only when ``writes`` is true or the compose read
+    differs: a host whose VRAM record reads back as written, without models, models path or native method."""
+    path = "/var/lib/ai-stack/vram/ollama.json"
+    probe = {"models_dir": "/srv/cold-storage/ai/ollama/models", "models_fs": "ok /srv 1000000000000", "records": {}}
+    first = ollama(probe=probe, ollama_models=[])
+    assert first["errors"] == [] and first["writes"] is True  # the record is not there yet
+    probe["records"] = {path: json.loads(json.dumps(first["vram_record"]))}
+    converged = ollama(probe=probe, ollama_models=[])
+    assert converged["writes"] is False and converged["replan"] is False
+    # Each of these makes a write path due on every run, as the tasks it guards ran before.
+    assert ollama(probe=probe)["writes"] is True  # models to make match
+    assert ollama(probe=probe, ollama_models=[], ollama_models_path="/srv/models")["writes"] is True
+    assert ollama(probe=probe, ollama_models=[], ollama_install_method="native", toolkit=False)["writes"] is True
+
+
+def test_a_replan_is_due_for_uncatalogued_models_with_the_api_read_on():
+    out = ollama(ollama_models=[{"name": "my-own-model:7b"}])
+    assert out["replan"] is True and out["writes"] is True
+    assert ollama(ollama_models=[{"name": "my-own-model:7b"}], ollama_vram_read_api="false")["replan"] is False
+    assert ollama()["replan"] is False  # every model is in the catalog
+    # Never after an error: the role stops first.
+    assert ollama(ollama_models=[{"name": "my-own-model:7b"}], ollama_port="0")["replan"] is False
+
+
+def test_messages_are_the_notices_the_auto_choices_and_the_warnings():
+    cpu = ollama(gpus=[])
+    assert cpu["messages"] == cpu["notices"] and "CPU mode" in cpu["messages"][0]
+    auto = ollama(ollama_models=[], ollama_models_auto=["qwen2.5-coder"])
+    assert auto["messages"] == auto["auto"]["messages"] and auto["messages"]
+    big = [{"name": n} for n in ("llama3.1:70b", "qwen2.5:32b")]
+    warned = ollama(ollama_models=big, ollama_vram_overcommit="warn")
+    assert warned["messages"] == [f"WARNING: {w}" for w in warned["warnings"]] and warned["messages"]
+    assert ollama()["messages"] == []
+    # With an error the plan stops early (no auto choices): still a list the role's assert can show.
+    assert ollama(ollama_port="0")["messages"] == []
+
+
+def test_comfyui_write_paths_are_due_with_models_a_models_path_or_nodes():
+    assert comfyui()["writes"] is True
+    assert comfyui(comfyui_models=[], comfyui_custom_nodes=[])["writes"] is False
+    assert comfyui(comfyui_models=[], comfyui_custom_nodes=[], comfyui_models_path="/srv/m")["writes"] is True
+    assert comfyui(comfyui_custom_nodes=[])["writes"] is True
