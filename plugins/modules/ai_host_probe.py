@@ -51,7 +51,7 @@ attributes:
 notes:
   - The logic lives in C(plugins/module_utils/_ai_probe.py) and is unit-tested.
   - O(compose_project) is read through the Docker Engine API on C(/var/run/docker.sock)
-    (C(plugins/module_utils/_docker_api.py): the answers of the C(docker) CLI without starting it four times), or
+    (C(plugins/module_utils/_docker_api.py), the answers of the C(docker) CLI without starting it four times), or
     with the CLI when C(DOCKER_HOST), C(DOCKER_CONTEXT) or a CLI context names another engine, or the socket does
     not answer.
 """
