@@ -22,6 +22,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._ai_probe import 
 from ansible_collections.homelab.ai_stack.plugins.module_utils._gpu import hsa_override_env
 from ansible_collections.homelab.ai_stack.plugins.module_utils._inputs import bool_word, list_input
 from ansible_collections.homelab.ai_stack.plugins.module_utils._limits import LimitsError, memory_limit
+from ansible_collections.homelab.ai_stack.plugins.module_utils._ollama import normalize_name
 from ansible_collections.homelab.ai_stack.plugins.module_utils._vram import (
     VramError,
     choose_models,
@@ -315,7 +316,53 @@ def ollama_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, show
     reads and ``comfyui_pipeline``, ComfyUI's workload on this host or None).
     ``show_results``/``tags``: what a running Ollama said about uncatalogued
     models (/api/show results registered by the role, /api/tags), or None.
+    Besides the settings: ``messages`` (what the role says: the notices,
+    ollama_models_auto's choices, the warnings), ``replan`` (models the catalog
+    lacks are to be counted with a running Ollama's metadata),
+    ``models_in_place`` (:func:`models_in_place` by the probe's listing) and
+    ``writes`` (a write path is due whatever the read of the compose project
+    says: the VRAM record differs, a replan, the native method, a models path
+    of its own, models not in place). A converged compose host has neither.
     """
+    out = _ollama_settings(inputs, gpus, toolkit, host_memory_mib, show_results, tags, probe)
+    out["models_in_place"] = probe is not None and models_in_place(out["models"], probe.get("ollama_library"))
+    auto = out.get("auto") or {}
+    out["messages"] = out["notices"] + list(auto.get("messages") or []) + [f"WARNING: {w}" for w in out["warnings"]]
+    out["replan"] = not out["errors"] and bool(out.get("vram_read_api")) and bool(out.get("unplanned"))
+    out["writes"] = bool(
+        out["replan"]
+        or not out.get("vram_record_current")
+        or out["install_method"] == "native"
+        or str(inputs.get("ollama_models_path") or "")
+        or not out["models_in_place"]
+    )
+    return out
+
+
+def models_in_place(models, library):
+    """Whether each of ``models`` is as its state wants by the probe's listing of the models directory.
+
+    ``library``: ai_host_probe's ``ollama_library`` (``name`` and ``name/tag``
+    under ``manifests/registry.ollama.ai/library``, where Ollama keeps a pulled
+    model's manifest; /api/tags lists the same files). A model of another
+    registry or namespace, or a name the module would refuse, is never in place
+    here: the ollama_model module asks Ollama itself. No models: in place.
+    """
+    have = {str(entry).lower() for entry in library or []}
+    for model in models or []:
+        try:
+            name = normalize_name(model.get("name"))
+        except (AttributeError, ValueError):
+            return False
+        if "/" in name:
+            return False
+        if (name.replace(":", "/", 1) in have) != (model.get("state", "present") == "present"):
+            return False
+    return True
+
+
+def _ollama_settings(inputs, gpus, toolkit, host_memory_mib, show_results, tags, probe):
+    """:func:`ollama_settings` without ``messages``, ``replan`` and ``writes``."""
     errors, notices, warnings = [], [], []
     values = _convert(inputs, OLLAMA_INPUTS, errors)
     method = str(inputs.get("ollama_install_method") or "compose")
@@ -659,6 +706,9 @@ def comfyui_settings(inputs, gpus=None, toolkit=False, host_memory_mib=None, pro
         "nodes": nodes,
         "nodes_present": [n for n in nodes if n["state"] == "present"],
         "nodes_absent": [n for n in nodes if n["state"] == "absent"],
+        # A write path is due whatever the read of the compose project says: a models path of its own,
+        # files of comfyui_models to check, custom nodes to make match.
+        "writes": bool(models_path or downloads or nodes),
     }
     out.update({name[len("comfyui_") :]: value for name, value in values.items()})
     if errors:

@@ -19,6 +19,8 @@ ComfyUI, the image generation workflow and its node map (utils/images/comfyui.py
 from __future__ import annotations
 
 import json
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from urllib.parse import urlsplit
 
 # What POST /api/v1/auths/signin answers for wrong credentials (400), a
 # pending or unknown account (401, 403); anything else is an error.
@@ -27,6 +29,43 @@ SIGNIN_STATUSES = (200, 400, 401, 403)
 
 class AdminError(Exception):
     """Open WebUI answered something the role cannot go on from."""
+
+
+def http_caller(base, timeout):
+    """``call(method, path, body=None, token=None) -> (status, decoded JSON body)`` on Open WebUI at ``base``.
+
+    Plain ``http.client`` (one connection per request, no proxy, no redirects: the role calls the
+    container's address on the stack network): ansible's ``open_url`` built an SSL context and loaded
+    the CA certificates for each request, and its import alone cost a tenth of a second per run.
+    A body that is not JSON comes back as text; a connection that fails raises AdminError.
+    """
+    parts = urlsplit(base)
+    connection = HTTPSConnection if parts.scheme == "https" else HTTPConnection
+    prefix = parts.path.rstrip("/")
+
+    def call(method, path, body=None, token=None):
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        conn = connection(parts.hostname, parts.port, timeout=timeout)
+        try:
+            conn.request(method, prefix + path, body=data, headers=headers)
+            resp = conn.getresponse()
+            status, text = resp.status, resp.read()
+        except (OSError, HTTPException) as exc:
+            raise AdminError(f"{method} {path}: {exc}") from None
+        finally:
+            conn.close()
+        try:
+            return status, json.loads(text or b"null")
+        except ValueError:
+            return status, text.decode("utf-8", "replace")
+
+    return call
 
 
 def _expect(answer, what, statuses=(200,)):

@@ -50,6 +50,10 @@ attributes:
     platforms: posix
 notes:
   - The logic lives in C(plugins/module_utils/_ai_probe.py) and is unit-tested.
+  - O(compose_project) is read through the Docker Engine API on C(/var/run/docker.sock)
+    (C(plugins/module_utils/_docker_api.py), the answers of the C(docker) CLI without starting it four times), or
+    with the CLI when C(DOCKER_HOST), C(DOCKER_CONTEXT) or a CLI context names another engine, or the socket does
+    not answer.
 """
 
 EXAMPLES = r"""
@@ -110,7 +114,7 @@ records:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe, _compose, _dirs  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe, _compose, _dirs, _docker_api  # noqa: E402
 
 
 def main():
@@ -130,7 +134,7 @@ def main():
     if params["docker_network"]:
         result["network_gateway"] = _ai_probe.network_gateway(params["docker_network"], module.run_command)
     if params["compose_project"]:
-        result["compose"] = _compose.module_read(module, params["compose_project"], _dirs.out_of_place)
+        result["compose"] = _docker_api.module_read(module, params["compose_project"], _dirs.out_of_place)
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=False, **result)

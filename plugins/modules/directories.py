@@ -169,7 +169,7 @@ root:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _files_judge  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _docker_api, _files_judge  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import (  # noqa: E402
     PATHS_SPEC,
     ensure,
@@ -186,7 +186,7 @@ def run_module(module):
     if module.params["read"]:
         result["contents"] = read_texts(result["root"], module.params["read"])
     if module.params["compose_project"]:
-        result["compose"] = _compose.module_read(module, module.params["compose_project"], out_of_place)
+        result["compose"] = _docker_api.module_read(module, module.params["compose_project"], out_of_place)
     if module.params["wanted_files"] is not None:
         result["files_in_place"] = _files_judge.judge(module.params["wanted_files"])
     return result

@@ -71,6 +71,9 @@ attributes:
     platforms: posix
 seealso:
   - module: ansible.builtin.uri
+notes:
+  - Requests go through Python's C(http.client), one connection each; C(http_proxy) and redirects are not followed
+    (the role calls the container's address on the stack network).
 author:
   - homelab.ai_stack contributors (!UNKNOWN)
 """
@@ -98,39 +101,13 @@ changes:
   sample: ["signup", "ENABLE_SIGNUP: False"]
 """
 
-import json  # noqa: E402 (documentation first, as ansible-doc expects)
-from urllib.error import HTTPError, URLError  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.urls import open_url  # noqa: E402
-
-from ansible_collections.homelab.ai_stack.plugins.module_utils._webui_admin import AdminError, ensure  # noqa: E402
-
-
-def caller(base, timeout):
-    """``call(method, path, body=None, token=None) -> (status, JSON body)`` for the functions of _webui_admin."""
-
-    def call(method, path, body=None, token=None):
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body)
-            headers["Content-Type"] = "application/json"
-        try:
-            resp = open_url(base.rstrip("/") + path, method=method, data=data, headers=headers, timeout=timeout)
-            status, text = resp.getcode(), resp.read()
-        except HTTPError as exc:
-            status, text = exc.code, exc.read()
-        except (URLError, OSError) as exc:
-            raise AdminError(f"{method} {path}: {exc}") from None
-        try:
-            return status, json.loads(text or b"null")
-        except ValueError:
-            return status, text.decode("utf-8", "replace")
-
-    return call
+from ansible_collections.homelab.ai_stack.plugins.module_utils._webui_admin import (  # noqa: E402
+    AdminError,
+    ensure,
+    http_caller,
+)
 
 
 def main():
@@ -155,7 +132,7 @@ def main():
     p = module.params
     try:
         result = ensure(
-            caller(p["url"], p["timeout"]),
+            http_caller(p["url"], p["timeout"]),
             p["email"],
             p["password"],
             p["name"],

@@ -529,3 +529,93 @@ def test_native_ollama_refuses_a_stack_network_whose_gateway_is_not_the_planned_
             "The Docker network self-hosted has gateway 172.30.9.1, not 172.30.0.1 (the first address of "
             "ai_stack_docker_subnet); set ollama_native_listen to <gateway>:11434."
         ]
+
+
+def test_a_converged_compose_host_has_no_write_path_due():
+    """The ollama role includes its write paths (apply.yml) only when ``writes`` is true or the compose read
+    differs: a host whose VRAM record reads back as written, without models, models path or native method."""
+    path = "/var/lib/ai-stack/vram/ollama.json"
+    probe = {"models_dir": "/srv/cold-storage/ai/ollama/models", "models_fs": "ok /srv 1000000000000", "records": {}}
+    first = ollama(probe=probe, ollama_models=[])
+    assert first["errors"] == [] and first["writes"] is True  # the record is not there yet
+    probe["records"] = {path: json.loads(json.dumps(first["vram_record"]))}
+    converged = ollama(probe=probe, ollama_models=[])
+    assert converged["writes"] is False and converged["replan"] is False
+    # Each of these makes a write path due, as the tasks it guards ran before.
+    assert ollama(probe=probe)["writes"] is True  # models not pulled yet (the probe listed none)
+    assert ollama(probe=probe, ollama_models=[], ollama_models_path="/srv/models")["writes"] is True
+    assert ollama(probe=probe, ollama_models=[], ollama_install_method="native", toolkit=False)["writes"] is True
+
+
+def test_a_replan_is_due_for_uncatalogued_models_with_the_api_read_on():
+    out = ollama(ollama_models=[{"name": "my-own-model:7b"}])
+    assert out["replan"] is True and out["writes"] is True
+    assert ollama(ollama_models=[{"name": "my-own-model:7b"}], ollama_vram_read_api="false")["replan"] is False
+    assert ollama()["replan"] is False  # every model is in the catalog
+    # Never after an error: the role stops first.
+    assert ollama(ollama_models=[{"name": "my-own-model:7b"}], ollama_port="0")["replan"] is False
+
+
+def test_messages_are_the_notices_the_auto_choices_and_the_warnings():
+    cpu = ollama(gpus=[])
+    assert cpu["messages"] == cpu["notices"] and "CPU mode" in cpu["messages"][0]
+    auto = ollama(ollama_models=[], ollama_models_auto=["qwen2.5-coder"])
+    assert auto["messages"] == auto["auto"]["messages"] and auto["messages"]
+    big = [{"name": n} for n in ("llama3.1:70b", "qwen2.5:32b")]
+    warned = ollama(ollama_models=big, ollama_vram_overcommit="warn")
+    assert warned["messages"] == [f"WARNING: {w}" for w in warned["warnings"]] and warned["messages"]
+    assert ollama()["messages"] == []
+    # With an error the plan stops early (no auto choices): still a list the role's assert can show.
+    assert ollama(ollama_port="0")["messages"] == []
+
+
+def test_comfyui_write_paths_are_due_with_models_a_models_path_or_nodes():
+    assert comfyui()["writes"] is True
+    assert comfyui(comfyui_models=[], comfyui_custom_nodes=[])["writes"] is False
+    assert comfyui(comfyui_models=[], comfyui_custom_nodes=[], comfyui_models_path="/srv/m")["writes"] is True
+    assert comfyui(comfyui_custom_nodes=[])["writes"] is True
+
+
+def _pulled(tmp_path, *names):
+    """ai_host_probe's listing of a models directory where ``names`` (name/tag) were pulled."""
+    models = tmp_path / "models"
+    for name in names:
+        (models / _ai_probe.OLLAMA_LIBRARY / name).parent.mkdir(parents=True, exist_ok=True)
+        (models / _ai_probe.OLLAMA_LIBRARY / name).write_text("{}")
+    return _ai_probe.probe(str(models), ollama_library_wanted=True)[0]["ollama_library"]
+
+
+@pytest.mark.parametrize(
+    ("pulled", "models", "in_place"),
+    [
+        # molecule/ai's set: two present, tinyllama absent.
+        (["llama3.2/3b", "qwen2.5/0.5b"], None, True),
+        (["llama3.2/3b"], None, False),  # qwen2.5:0.5b deleted by hand: pulled again
+        (["llama3.2/3b", "qwen2.5/0.5b", "tinyllama/latest"], None, False),  # tinyllama to delete
+        (["llama3.2/3b", "qwen2.5/0.5b", "tinyllama/1.1b"], None, True),  # another tag of it stays
+        (["llama3.2/latest"], [{"name": "llama3.2"}], True),  # no tag: latest
+        (["llama3.2/latest"], [{"name": "registry.ollama.ai/library/Llama3.2:latest"}], True),
+        (["llama3.2/3b"], [{"name": "llama3.2"}], False),
+        # Other registries and namespaces: the module asks Ollama.
+        ([], [{"name": "hf.co/bartowski/some-gguf:Q4_K_M", "state": "absent"}], False),
+        ([], [{"name": "someone/model:7b", "state": "absent"}], False),
+        ([], [{"name": "bad name", "state": "absent"}], False),
+        ([], [], True),
+    ],
+)
+def test_models_are_in_place_by_the_probes_listing(tmp_path, pulled, models, in_place):
+    library = _pulled(tmp_path, *pulled)
+    wanted = OLLAMA_DEFAULTS["ollama_models"] if models is None else models
+    assert s.models_in_place(wanted, library) is in_place
+
+
+def test_a_host_with_the_models_in_place_skips_the_model_step(tmp_path):
+    path = "/var/lib/ai-stack/vram/ollama.json"
+    probe = {"models_dir": "/srv/cold-storage/ai/ollama/models", "models_fs": "ok /srv 1000000000000", "records": {}}
+    probe["ollama_library"] = _pulled(tmp_path, "llama3.2/3b", "qwen2.5/0.5b")
+    probe["records"] = {path: json.loads(json.dumps(ollama(probe=probe)["vram_record"]))}
+    out = ollama(probe=probe)
+    assert out["models_in_place"] is True and out["writes"] is False
+    probe["ollama_library"] = probe["ollama_library"][:1]
+    assert ollama(probe=probe)["writes"] is True
+    assert ollama()["models_in_place"] is False  # no probe: nothing is known

@@ -9,10 +9,13 @@ runs the same functions against the real Open WebUI.
 """
 
 import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils._webui_admin import AdminError, ensure
+from ansible_collections.homelab.ai_stack.plugins.module_utils._webui_admin import AdminError, ensure, http_caller
 
 ADMIN = {"email": "admin@home.arpa", "password": "correct-horse-battery-staple", "name": "Admin"}
 WORKFLOW = json.dumps({"3": {"class_type": "KSampler", "inputs": {"seed": 0}}})
@@ -138,3 +141,58 @@ def test_an_unexpected_answer_fails_with_its_status():
     fake.call = lambda method, path, body=None, token=None: (502, "Bad Gateway")
     with pytest.raises(AdminError, match="POST /api/v1/auths/signin answered HTTP 502: Bad Gateway"):
         run(fake)
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers as Open WebUI's routes do (JSON, a 400 with a detail, a text page) and records each request."""
+
+    seen = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.seen.append((self.command, self.path, self.headers.get("Authorization"), body))
+        status, text = {
+            "/base/api/config": (200, b'{"onboarding": false}'),
+            "/base/api/v1/auths/signin": (400, b'{"detail": "The email or password provided is incorrect."}'),
+        }.get(self.path, (404, b"<html>not found</html>"))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    server = HTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/base/", _Recorder.seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_caller_speaks_json_over_http_with_the_token(recorder):
+    base, seen = recorder
+    call = http_caller(base, 5)
+    assert call("GET", "/api/config") == (200, {"onboarding": False})
+    status, body = call("POST", "/api/v1/auths/signin", {"email": "a@b.c", "password": "p"}, token="tok")
+    assert (status, body["detail"]) == (400, "The email or password provided is incorrect.")
+    assert call("GET", "/nothing") == (404, "<html>not found</html>")
+    assert seen[0] == ("GET", "/base/api/config", None, b"")
+    assert seen[1][:3] == ("POST", "/base/api/v1/auths/signin", "Bearer tok")
+    assert json.loads(seen[1][3]) == {"email": "a@b.c", "password": "p"}
+
+
+def test_http_caller_turns_a_refused_connection_into_an_admin_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(AdminError, match=r"^GET /api/config: "):
+        http_caller(f"http://127.0.0.1:{port}", 5)("GET", "/api/config")

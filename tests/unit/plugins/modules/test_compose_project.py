@@ -166,6 +166,8 @@ def host(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_DOCKER_STATE", str(h.state_file))
     monkeypatch.setenv("FAKE_DOCKER_LOG", str(h.log))
+    # The reads of ai_host_probe and directories ask the fake CLI, not an engine's API socket (_docker_api).
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/fake-docker.sock")
     return h
 
 
