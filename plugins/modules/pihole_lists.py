@@ -162,7 +162,7 @@ from urllib.parse import quote, urlsplit  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _docker_api  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import out_of_place  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (  # noqa: E402
     KINDS,
@@ -339,7 +339,7 @@ def main():
 
     project = {}
     if p["compose_project"]:
-        read = _compose.module_read(module, p["compose_project"], out_of_place)
+        read = _docker_api.module_read(module, p["compose_project"], out_of_place)
         reasons = _compose.sync_reasons(read, p["compose"], directories=p["compose_project"].get("directories"))
         project = {"compose": read, "compose_in_sync": not reasons, "compose_reasons": reasons}
         if reasons:
