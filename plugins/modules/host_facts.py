@@ -58,7 +58,7 @@ options:
         from C(/etc/os-release) and C(/etc/debian_version) with the values setup reports for the systems the
         collection supports.
       - So a play need not run setup before the roles. The C(_common) entry point C(host_facts) sets it only
-        when C(ansible_facts.os_family) is not defined: facts that setup gathered are never replaced.
+        when C(ansible_facts.os_family) is not defined, so facts that setup gathered are never replaced.
     type: bool
     default: false
 extends_documentation_fragment:
