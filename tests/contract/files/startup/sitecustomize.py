@@ -1,0 +1,1 @@
+../../../../roles/openwebui/files/startup/sitecustomize.py
