@@ -157,7 +157,6 @@ import contextlib  # noqa: E402 (documentation first, as ansible-doc expects)
 import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import socket  # noqa: E402
 from urllib.parse import quote, urlsplit  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
@@ -177,19 +176,6 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists imp
 
 class ApiError(Exception):
     pass
-
-
-class UnixConnection(http.client.HTTPConnection):
-    """HTTP over a UNIX socket (the Docker Engine API)."""
-
-    def __init__(self, path, timeout):
-        super().__init__("localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.unix_path)
 
 
 class Api:
@@ -273,21 +259,21 @@ class Api:
         return out
 
 
-DOCKER_SOCKET = "/var/run/docker.sock"
+DOCKER_SOCKET = _docker_api.SOCKET
 
 
 def container_address(module, container, docker_socket=DOCKER_SOCKET):
     """The container's first address in its Docker networks, or None (no such container, no Docker)."""
     if os.path.exists(docker_socket):
-        conn = UnixConnection(docker_socket, 30)
+        api = _docker_api.DockerAPI(docker_socket, 30)
         try:
-            conn.request("GET", f"/containers/{quote(container, safe='')}/json")
-            resp = conn.getresponse()
-            info = json.loads(resp.read().decode("utf-8")) if resp.status == 200 else {}
-        except (OSError, ValueError, http.client.HTTPException):
+            status, info = api.get(f"/containers/{quote(container, safe='')}/json")
+            # No such container: no address; an answer that is not JSON: ask the CLI.
+            info = {} if status != 200 else (info if isinstance(info, dict) else None)
+        except _docker_api.Unreachable:
             info = None
         finally:
-            conn.close()
+            api.close()
         if info is not None:
             networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
             addresses = [n.get("IPAddress") for n in networks.values() if (n or {}).get("IPAddress")]
