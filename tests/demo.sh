@@ -4,7 +4,8 @@
 #   tests/demo.sh host   only start (or reuse) and prepare the host
 #   tests/demo.sh down   remove the host and its volumes
 # AI_STACK_DEMO_HOST names the container (default ai-stack-demo), so the
-# benchmark can use a fresh one beside a user's demo.
+# benchmark can use a fresh one beside a user's demo; every run is given it
+# as -e ansible_host=<name>.
 # The host is a systemd Debian 13 container with a nested Docker engine and a
 # stand-in tailscale0 (100.100.1.1); a tailnet client lives in its network
 # namespace ts-client (100.100.1.2).
@@ -14,7 +15,8 @@ export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg"
 bash tests/collection_link.sh
 name=${AI_STACK_DEMO_HOST:-ai-stack-demo}
 export AI_STACK_DEMO_HOST=$name
-inv=inventories/demo/hosts.yml
+# The container is this run's ansible_host (the inventory names ai-stack-demo).
+inv=(inventories/demo/hosts.yml -e "ansible_host=$name")
 image=localhost/ai-stack-test:debian13-docker
 
 host() {
@@ -28,13 +30,13 @@ host() {
   elif [ "$(docker container inspect -f '{{.State.Running}}' "$name")" != true ]; then
     docker start "$name" >/dev/null
   fi
-  ansible-playbook -i "$inv" molecule/shared/prepare.yml
+  ansible-playbook -i "${inv[@]}" molecule/shared/prepare.yml
 }
 
 up() {
   host
-  ansible-playbook -i "$inv" site.yml "$@"
-  ansible-playbook -i "$inv" playbooks/verify.yml
+  ansible-playbook -i "${inv[@]}" site.yml "$@"
+  ansible-playbook -i "${inv[@]}" playbooks/verify.yml
   cat <<MSG
 
 The demo stack runs in the container '$name'. From the stand-in tailnet client:

@@ -10,12 +10,13 @@ cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg"
 name=${AI_STACK_DEMO_HOST:-ai-stack-demo}
 export AI_STACK_DEMO_HOST=$name
-inv=inventories/demo/hosts.yml
+# The container is this run's ansible_host (the inventory names ai-stack-demo).
+inv=(inventories/demo/hosts.yml -e "ansible_host=$name")
 root=/srv/cold-storage
 in_host() { docker exec "$name" bash -c "$1"; }
 
 t0=$SECONDS
-ansible-playbook -i "$inv" playbooks/backup.yml
+ansible-playbook -i "${inv[@]}" playbooks/backup.yml
 t_backup=$((SECONDS - t0))
 
 # The backed-up copies, as restic gives them back (before anything is deleted).
@@ -26,7 +27,7 @@ in_host "rm -rf $root/ai/open-webui $root/services/pihole"
 echo "deleted $root/ai/open-webui and $root/services/pihole"
 
 t0=$SECONDS
-ansible-playbook -i "$inv" playbooks/restore.yml
+ansible-playbook -i "${inv[@]}" playbooks/restore.yml
 t_restore=$((SECONDS - t0))
 
 # Every backed-up file against the file now on disk. The restore itself

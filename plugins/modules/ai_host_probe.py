@@ -114,20 +114,11 @@ records:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe, _compose, _dirs, _docker_api  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _ai_probe, _dirs, _docker_api, _read_specs  # noqa: E402
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "models_dir": {"type": "str", "required": True},
-            "ollama_library": {"type": "bool", "default": False},
-            "records": {"type": "list", "elements": "path", "default": []},
-            "docker_network": {"type": "str"},
-            "compose_project": _compose.READ_SPEC,
-        },
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=_read_specs.AI_HOST_PROBE, supports_check_mode=True)
     params = module.params
     result, warnings = _ai_probe.probe(params["models_dir"], params["ollama_library"], params["records"])
     result["network_gateway"] = None

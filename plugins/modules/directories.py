@@ -169,9 +169,8 @@ root:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _docker_api, _files_judge  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _docker_api, _files_judge, _read_specs  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import (  # noqa: E402
-    PATHS_SPEC,
     ensure,
     out_of_place,
     read_texts,
@@ -193,17 +192,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "root": {"type": "path", "required": True},
-            "paths": PATHS_SPEC,
-            "checksums": {"type": "list", "elements": "str", "default": []},
-            "read": {"type": "list", "elements": "str", "default": []},
-            "compose_project": _compose.READ_SPEC,
-            "wanted_files": {"type": "str", "no_log": True},
-        },
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=_read_specs.DIRECTORIES, supports_check_mode=True)
     module.exit_json(**run_module(module))
 
 

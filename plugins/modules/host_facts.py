@@ -233,7 +233,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu_detect, _host  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _gpu_detect, _host, _read_specs  # noqa: E402
 
 
 class HostReader:
@@ -276,17 +276,7 @@ class HostReader:
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "services": {"type": "list", "elements": "str", "default": ["docker", "firewalld", "zabbix-agent2"]},
-            "storage": {"type": "path"},
-            "paths": {"type": "list", "elements": "path", "default": []},
-            "pending_dir": {"type": "path", "default": "/var/lib/ai-stack/pending"},
-            "gpus": {"type": "bool", "default": False},
-            "platform": {"type": "bool", "default": False},
-        },
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=_read_specs.HOST_FACTS, supports_check_mode=True)
     params = module.params
     reader = HostReader(module)
     interfaces, addresses = reader.run("ip", ["-j", "-4", "addr", "show"], _host.parse_ip_addr, ({}, []))

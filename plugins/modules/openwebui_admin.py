@@ -103,6 +103,7 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (documentation first, as ansible-doc expects)
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _read_specs  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._webui_admin import (  # noqa: E402
     AdminError,
     ensure,
@@ -111,24 +112,7 @@ from ansible_collections.homelab.ai_stack.plugins.module_utils._webui_admin impo
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "url": {"type": "str", "required": True},
-            "email": {"type": "str", "required": True},
-            "password": {"type": "str", "required": True, "no_log": True},
-            "name": {"type": "str", "default": "Admin"},
-            "enable_signup": {"type": "bool", "default": False},
-            "images": {
-                "type": "dict",
-                "options": {
-                    "workflow": {"type": "raw", "required": True},
-                    "nodes": {"type": "list", "elements": "dict", "required": True},
-                },
-            },
-            "timeout": {"type": "int", "default": 60},
-        },
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=_read_specs.OPENWEBUI_ADMIN, supports_check_mode=True)
     p = module.params
     try:
         result = ensure(

@@ -161,7 +161,7 @@ from urllib.parse import quote, urlsplit  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _docker_api  # noqa: E402
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _compose, _docker_api, _read_specs  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._dirs import out_of_place  # noqa: E402
 from ansible_collections.homelab.ai_stack.plugins.module_utils._pihole_lists import (  # noqa: E402
     KINDS,
@@ -292,22 +292,8 @@ def container_address(module, container, docker_socket=DOCKER_SOCKET):
 
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "container": {"type": "str", "default": "pihole"},
-            "api_url": {"type": "str", "default": ""},
-            "password": {"type": "str", "required": True, "no_log": True},
-            "marker": {"type": "str", "default": "managed by homelab.ai_stack"},
-            "groups": {"type": "list", "elements": "raw", "default": []},
-            "adlists": {"type": "list", "elements": "raw", "default": []},
-            "domains": {"type": "list", "elements": "raw", "default": []},
-            "clients": {"type": "list", "elements": "raw", "default": []},
-            "allow": {"type": "list", "elements": "str", "default": []},
-            "deny": {"type": "list", "elements": "str", "default": []},
-            "timeout": {"type": "int", "default": 30},
-            "compose": {"type": "str"},
-            "compose_project": _compose.READ_SPEC,
-        },
-        required_together=[("compose", "compose_project")],
+        argument_spec=_read_specs.PIHOLE_LISTS,
+        required_together=_read_specs.PIHOLE_LISTS_TOGETHER,
         supports_check_mode=True,
     )
     p = module.params

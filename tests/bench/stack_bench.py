@@ -41,7 +41,8 @@ def quiet_config(path: Path) -> Path:
 
 
 def run_playbook(label: str, env: dict, *extra: str) -> dict:
-    cmd = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / "site.yml"), *extra]
+    host = ["-e", f"ansible_host={env['AI_STACK_DEMO_HOST']}"]
+    cmd = ["ansible-playbook", "-i", str(INVENTORY), *host, str(ROOT / "site.yml"), *extra]
     run_env = dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, check=False)

@@ -7,32 +7,7 @@ from __future__ import annotations
 
 import pathlib
 
-import pytest
-
 from ansible_collections.homelab.ai_stack.plugins.modules import host_facts
-
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "host"
-
-
-@pytest.fixture
-def tools(tmp_path, monkeypatch):
-    """ip, ss, systemctl and getent answering what the Debian 13 test container answered."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    scripts = {
-        "ip": f"""case "$*" in
-  *addr*) cat {FIXTURES}/ip_addr_deb13_testcontainer.json ;;
-  *route*) cat {FIXTURES}/ip_route_deb13_testcontainer.json ;;
-esac""",
-        "ss": f"cat {FIXTURES}/ss_deb13_testcontainer.txt",
-        "systemctl": f"cat {FIXTURES}/systemctl_show_deb13_testcontainer.txt",
-        "getent": f"cat {FIXTURES}/getent_docker_deb13_testcontainer.txt",
-    }
-    for name, body in scripts.items():
-        (bindir / name).write_text("#!/bin/sh\n" + body + "\n")
-        (bindir / name).chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
-    return bindir
 
 
 def test_facts_from_every_tool(run_module, tools, tmp_path):
