@@ -12,8 +12,8 @@ module_utils/_lite.py's stand-in for AnsibleModule, always in check mode.
 
 The real module runs instead, as ``ansible.builtin.normal`` would run it, whenever the
 light way does not apply or cannot finish: no pipelining, async, no interpreter known
-yet (the first module run discovers it), a path with ``~`` or ``$`` (expanded on the
-host), a failed or garbled light run, or a run that would change something. So every
+yet (the first module run discovers it), ``delegate_to``, a path with ``~`` or ``$``
+(expanded on the host), a failed or garbled light run, or a run that would change something. So every
 change, every check-mode report of one and every diff comes from the module.
 """
 
@@ -204,6 +204,8 @@ class LiteReadAction(ActionBase):
         """Why the light way does not apply to this task, or an empty string."""
         if self._task.async_val:
             return "async"
+        if self._task.delegate_to:
+            return "delegated: the module finds the delegated host's interpreter"
         pipelining = getattr(self._connection, "is_pipelining_enabled", None)
         if pipelining is None or not pipelining(False):
             return "no pipelining"
