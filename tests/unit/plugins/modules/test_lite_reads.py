@@ -11,6 +11,7 @@ change must hand over to the module and leave the file system as it was.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import stat
@@ -105,6 +106,20 @@ def test_the_program_carries_every_module_util_the_module_imports():
     names = {name.rsplit(".", 1)[1] for name in utils}
     # _docker_api imports _compose, which imports _dirs: found through the imports, not listed anywhere.
     assert {"_ai_probe", "_docker_api", "_compose", "_dirs", "_lite"} <= names
+
+
+@pytest.mark.parametrize("name", ["host_facts", "ai_host_probe", "directories", "pihole_lists", "openwebui_admin"])
+def test_the_imports_found_are_those_python_parses(name):
+    """module_utils_imported reads the imports with a regular expression; ast must agree, file by file."""
+    source, utils = _lite_read.sources(name)
+    for text in [source, *utils.values()]:
+        parsed = set()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module == _lite_read._UTILS:
+                parsed.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(_lite_read._UTILS + "."):
+                parsed.add(node.module.split(".")[5])
+        assert _lite_read.module_utils_imported(text) == parsed
 
 
 def test_no_log_values_and_host_expanded_paths():
