@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The controller side of a light read (the host side is module_utils/_lite.py).
 
-A read module that runs on every no-op (host_facts, ai_host_probe, directories) has an
-action plugin built on :class:`LiteReadAction`. It validates the task's arguments here
+Each module a converged host runs on every re-run (host_facts, ai_host_probe, directories,
+pihole_lists, openwebui_admin) has an action plugin built on :class:`LiteReadAction`. It validates the task's arguments here
 against the module's own spec (module_utils/_read_specs.py), then pipes one Python
 program to the host's interpreter, the way pipelining sends a module: the module's
 source and the sources of the collection's ``module_utils`` it imports, run with
@@ -13,8 +13,10 @@ module_utils/_lite.py's stand-in for AnsibleModule, always in check mode.
 The real module runs instead, as ``ansible.builtin.normal`` would run it, whenever the
 light way does not apply or cannot finish: no pipelining, async, no interpreter known
 yet (the first module run discovers it), ``delegate_to``, a path with ``~`` or ``$``
-(expanded on the host), a failed or garbled light run, or a run that would change something. So every
-change, every check-mode report of one and every diff comes from the module.
+(expanded on the host), a failed or garbled light run, a run that would change something, or a
+check-mode answer the action plugin does not take as the module's (``accepts``: openwebui_admin's
+check mode does not fail on an account that cannot sign in). So every change, every check-mode
+report of one, every failure and every diff comes from the module.
 """
 
 from __future__ import annotations
