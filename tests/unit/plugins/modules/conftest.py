@@ -6,12 +6,9 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import importlib.util
 import json
-import os
 import pathlib
-import subprocess
 import sys
 import types
 
@@ -97,31 +94,3 @@ esac""",
         (bindir / name).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
     return bindir
-
-
-@pytest.fixture
-def run_light():
-    """Run a module the light way, as its action plugin pipes it to the host (plugin_utils/_lite_read.py).
-
-    The program runs in a fresh, isolated interpreter (``-I``: no site-packages, so no ansible), with the
-    arguments validated against the action plugin's spec; returns the JSON result it prints.
-    """
-    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # pylint: disable=import-outside-toplevel
-
-    from ansible_collections.homelab.ai_stack.plugins.plugin_utils import _lite_read  # pylint: disable=import-outside-toplevel
-
-    def run(name, args, diff=False):
-        action = importlib.import_module(f"ansible_collections.homelab.ai_stack.plugins.action.{name}").ActionModule
-        params = ArgumentSpecValidator(action.SPEC, **action.VALIDATION).validate(args).validated_parameters
-        proc = subprocess.run(
-            [sys.executable, "-I", "-"],
-            input=_lite_read.program(name, params, diff=diff),
-            capture_output=True,
-            text=True,
-            env=dict(os.environ),
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-
-    return run

@@ -109,19 +109,3 @@ def test_the_wanted_compose_text_and_data_directories_count(host, run_module, ft
     # The option comes with the compose text.
     alone = run_module(pihole_lists.main, {"api_url": base, "password": SECRET, "compose": COMPOSE})
     assert alone["rc"] == 1 and "compose" in alone["msg"]
-
-
-def test_light_run_reads_the_lists_and_hands_any_call_to_the_module(host, run_module, run_light, ftl):
-    """The action plugin's light run is a check-mode run: it reads FTL and writes nothing."""
-    base, log = ftl
-    run_module(compose_project.main, host.args())
-    # A group to add: the light run hands over, and no call but the session's was made.
-    assert "would change" in run_light("pihole_lists", lists_args(host, base))["lite_needs_module"]
-    assert not [call for call in log if call[1] not in ("/api/auth",) and call[0] != "GET"]
-    # Nothing to add: the light run's answer is the module's.
-    nothing = lists_args(host, base, groups=[])
-    light = run_light("pihole_lists", nothing)
-    module = run_module(pihole_lists.main, nothing)
-    module.pop("rc"), module.pop("invocation", None)
-    assert light == module and light["applied"] is True and light["changed"] is False
-    assert SECRET not in json.dumps(light)
