@@ -3,12 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The controller side of a light read (the host side is module_utils/_lite.py).
 
-Each module a converged host runs on every re-run (host_facts, ai_host_probe, directories,
-pihole_lists, openwebui_admin) has an action plugin built on :class:`LiteReadAction`. It validates the task's arguments here
-against the module's own spec (module_utils/_read_specs.py), then pipes one Python
-program to the host's interpreter, the way pipelining sends a module: the module's
-source and the sources of the collection's ``module_utils`` it imports, run with
-module_utils/_lite.py's stand-in for AnsibleModule, always in check mode.
+Each module a converged host runs on every re-run (host_facts, ai_host_probe,
+directories, pihole_lists, openwebui_admin) has an action plugin built on
+:class:`LiteReadAction`. It validates the task's arguments here against the module's
+own spec (module_utils/_read_specs.py), then pipes one Python program to the host's
+interpreter, the way pipelining sends a module: the module's source and the sources
+of the collection's ``module_utils`` it imports, run with module_utils/_lite.py's
+stand-in for AnsibleModule, always in check mode.
 
 The real module runs instead, as ``ansible.builtin.normal`` would run it, whenever the
 light way does not apply or cannot finish: no pipelining, async, no interpreter known
