@@ -111,7 +111,7 @@ def missing(plan, exists=os.path.lexists):
     return out
 
 
-def _id(name, lookup):
+def owner_id(name, lookup):
     """A uid/gid from a name or a number; None when the name is unknown."""
     if str(name).isdigit():
         return int(name)
@@ -141,7 +141,7 @@ def out_of_place(root, entries):
             reasons.append(f"{path}: not a directory below {root}")
             continue
         st = os.stat(path)
-        want = (_id(item["owner"], pwd.getpwnam), _id(item["group"], grp.getgrnam), item["mode"])
+        want = (owner_id(item["owner"], pwd.getpwnam), owner_id(item["group"], grp.getgrnam), item["mode"])
         have = (st.st_uid, st.st_gid, f"{stat.S_IMODE(st.st_mode):04o}")
         if want != have:
             wanted = f"{item['owner']}:{item['group']} {item['mode']}"

@@ -32,6 +32,8 @@ import subprocess
 import sys
 import types
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils import _dirs
+
 NEEDS_MODULE = "lite_needs_module"
 
 _OCTAL_MODE = re.compile(r"^0?[0-7]{3,4}$")
@@ -50,16 +52,14 @@ class LiteExit(BaseException):
         self.result = result
 
 
-def _owner_id(value, lookup, attribute):
+def _owner_id(value, lookup):
+    """The uid/gid ``value`` names (as _dirs reads it), None when unset; an unknown name is the module's to report."""
     if value is None:
         return None
-    text = str(value)
-    if text.isdigit():
-        return int(text)
-    try:
-        return getattr(lookup(text), attribute)
-    except KeyError as exc:
-        raise NeedsModule(f"unknown owner or group {text!r}") from exc
+    found = _dirs.owner_id(value, lookup)
+    if found is None:
+        raise NeedsModule(f"unknown owner or group {str(value)!r}")
+    return found
 
 
 class LiteModule:
@@ -131,8 +131,8 @@ class LiteModule:
             st = os.stat(path) if file_args.get("follow", True) else os.lstat(path)
         except OSError as exc:
             raise NeedsModule(f"{path}: {exc}") from exc
-        uid = _owner_id(file_args.get("owner"), pwd.getpwnam, "pw_uid")
-        gid = _owner_id(file_args.get("group"), grp.getgrnam, "gr_gid")
+        uid = _owner_id(file_args.get("owner"), pwd.getpwnam)
+        gid = _owner_id(file_args.get("group"), grp.getgrnam)
         mode = file_args.get("mode")
         if mode is not None:
             if isinstance(mode, int):

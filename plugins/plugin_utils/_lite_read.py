@@ -33,6 +33,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.homelab.ai_stack.plugins.module_utils._lite import NEEDS_MODULE
+
 display = Display()
 
 _PLUGINS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,7 +46,6 @@ _PACKAGES = [
     "ansible_collections.homelab.ai_stack.plugins",
     _UTILS,
 ]
-NEEDS_MODULE = "lite_needs_module"
 
 # The program piped to the host's interpreter: an importer for the sources it carries, then _lite.main.
 _BOOT = """import importlib.abc, importlib.util, json, sys
@@ -171,7 +172,6 @@ class LiteReadAction(ActionBase):
     SPEC: dict = {}
     # required_together and the like, as the module passes them to AnsibleModule.
     VALIDATION: dict = {}
-    _params: dict = {}
 
     def accepts(self, data):
         """Whether the light run's (check-mode) result is the module's own; else the module runs."""
@@ -200,37 +200,34 @@ class LiteReadAction(ActionBase):
 
     def _run_light(self, task_vars):
         """The module's result from a light run, or None when the module must run."""
-        why = self._not_light(task_vars)
-        if why:
-            display.vvv(f"{self.MODULE}: the module runs ({why})")
-            return None
-        data = self._light(self._interpreter(task_vars), self._params)
-        why = data if isinstance(data, str) else None
-        if why:
-            display.vvv(f"{self.MODULE}: the module runs ({why})")
+        interpreter, params = self._light_inputs(task_vars)
+        data = self._light(interpreter, params) if params is not None else interpreter
+        if isinstance(data, str):
+            display.vvv(f"{self.MODULE}: the module runs ({data})")
             return None
         data.setdefault("changed", False)
-        secrets = no_log_values(self.SPEC, self._params)
+        secrets = no_log_values(self.SPEC, params)
         return remove_values(data, secrets) if secrets else data
 
-    def _not_light(self, task_vars):
-        """Why the light way does not apply to this task, or an empty string."""
+    def _light_inputs(self, task_vars):
+        """``(interpreter, validated parameters)`` for a light run, or ``(why not, None)``."""
         if self._task.async_val:
-            return "async"
+            return "async", None
         if self._task.delegate_to:
-            return "delegated: the module finds the delegated host's interpreter"
+            return "delegated: the module finds the delegated host's interpreter", None
         pipelining = getattr(self._connection, "is_pipelining_enabled", None)
         if pipelining is None or not pipelining(False):
-            return "no pipelining"
-        if not self._interpreter(task_vars):
-            return "the interpreter is not discovered yet"
+            return "no pipelining", None
+        interpreter = self._interpreter(task_vars)
+        if not interpreter:
+            return "the interpreter is not discovered yet", None
         validated = ArgumentSpecValidator(self.SPEC, **self.VALIDATION).validate(dict(self._task.args))
         if validated.error_messages:
-            return "invalid arguments: the module reports them"
-        self._params = validated.validated_parameters
-        if expanded_on_host(self.SPEC, self._params):
-            return "a path with ~ or $, expanded on the host"
-        return ""
+            return "invalid arguments: the module reports them", None
+        params = validated.validated_parameters
+        if expanded_on_host(self.SPEC, params):
+            return "a path with ~ or $, expanded on the host", None
+        return interpreter, params
 
     def _light(self, interpreter, params):
         """The light run's result, or why it has none."""

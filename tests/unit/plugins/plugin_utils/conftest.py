@@ -53,3 +53,20 @@ def run_light():
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
     return run
+
+
+@pytest.fixture
+def run_full(run_module):
+    """Run the module itself (its main(), as the target side would), for run_light to be compared with.
+
+    Without ``rc`` and ``invocation``, which the light run's printed result does not carry.
+    """
+
+    def run(name, args):
+        main = importlib.import_module(f"ansible_collections.homelab.ai_stack.plugins.modules.{name}").main
+        result = run_module(main, args)
+        result.pop("rc")
+        result.pop("invocation", None)
+        return result
+
+    return run

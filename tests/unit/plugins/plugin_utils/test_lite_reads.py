@@ -18,20 +18,10 @@ import stat
 
 import pytest
 
-from ansible_collections.homelab.ai_stack.plugins.modules import ai_host_probe, directories, host_facts
 from ansible_collections.homelab.ai_stack.plugins.plugin_utils import _lite_read
 
-MAINS = {"host_facts": host_facts.main, "ai_host_probe": ai_host_probe.main, "directories": directories.main}
 
-
-def module(run_module, name, args, check_mode=False):
-    result = run_module(MAINS[name], args, check_mode=check_mode)
-    result.pop("rc")
-    result.pop("invocation", None)
-    return result
-
-
-def test_host_facts_light_equals_the_module(run_module, run_light, tools, tmp_path):
+def test_host_facts_light_equals_the_module(run_full, run_light, tools, tmp_path):
     del tools  # the recorded ip, ss, systemctl and getent of the Debian 13 test container, on PATH
     (tmp_path / "pending").mkdir()
     (tmp_path / "pending" / "docker-restart").write_text("")
@@ -41,7 +31,7 @@ def test_host_facts_light_equals_the_module(run_module, run_light, tools, tmp_pa
         "paths": [str(tmp_path)],
         "platform": True,
     }
-    light, full = run_light("host_facts", args), module(run_module, "host_facts", args)
+    light, full = run_light("host_facts", args), run_full("host_facts", args)
     # The interpreter's own facts describe the process that read them: the light run is another one
     # (under ansible-test, another path to the same Python). Its version is the same.
     light_python, full_python = light["ansible_facts"].pop("python"), full["ansible_facts"].pop("python")
@@ -53,7 +43,7 @@ def test_host_facts_light_equals_the_module(run_module, run_light, tools, tmp_pa
     assert light == full
 
 
-def test_ai_host_probe_light_equals_the_module(run_module, run_light, tmp_path):
+def test_ai_host_probe_light_equals_the_module(run_full, run_light, tmp_path):
     library = tmp_path / "models" / "manifests" / "registry.ollama.ai" / "library" / "qwen3"
     library.mkdir(parents=True)
     (library / "8b").write_text("{}")
@@ -64,7 +54,7 @@ def test_ai_host_probe_light_equals_the_module(run_module, run_light, tmp_path):
         "ollama_library": True,
         "records": [str(record), str(tmp_path / "none.json")],
     }
-    result, full = run_light("ai_host_probe", args), module(run_module, "ai_host_probe", args)
+    result, full = run_light("ai_host_probe", args), run_full("ai_host_probe", args)
     # "ok <directory> <free bytes>": the free bytes move while other tests write.
     for probe in (result, full):
         probe["models_fs"] = probe["models_fs"].rsplit(" ", 1)[0]
@@ -72,14 +62,14 @@ def test_ai_host_probe_light_equals_the_module(run_module, run_light, tmp_path):
     assert result["ollama_library"] and result["records"][str(record)] == {"vram_mib": 8192}
 
 
-def test_directories_in_place_light_equals_the_module(run_module, run_light, tmp_path):
+def test_directories_in_place_light_equals_the_module(run_full, run_light, tmp_path):
     root = tmp_path / "data"
     (root / "conf").mkdir(parents=True)
     (root / "conf" / "site.conf").write_text("server {}\n")
     os.chmod(root / "conf", 0o750)
     args = {"root": str(root), "paths": [{"path": "."}, {"path": "conf", "mode": "0750"}], "read": ["conf/site.conf"]}
     result = run_light("directories", args)
-    assert result == module(run_module, "directories", args)
+    assert result == run_full("directories", args)
     assert result["changed"] is False and result["contents"]
 
 

@@ -20,7 +20,6 @@ import pytest
 
 from ansible_collections.homelab.ai_stack.plugins.action.openwebui_admin import ActionModule as AdminAction
 from ansible_collections.homelab.ai_stack.plugins.action.pihole_lists import ActionModule as ListsAction
-from ansible_collections.homelab.ai_stack.plugins.modules import openwebui_admin
 
 _spec = importlib.util.spec_from_file_location(
     "_webui_admin_tests", pathlib.Path(__file__).resolve().parents[1] / "module_utils" / "test_webui_admin.py"
@@ -69,12 +68,10 @@ def accepted(action, data):
     return action.accepts(object.__new__(action), data)
 
 
-def test_admin_in_force_light_equals_the_module(webui, run_light, run_module):
+def test_admin_in_force_light_equals_the_module(webui, run_light, run_full):
     url, fake = webui
     light = run_light("openwebui_admin", args(url))
-    module = run_module(openwebui_admin.main, args(url))
-    module.pop("rc"), module.pop("invocation", None)
-    assert light == module == {"changed": False, "how": "signin", "changes": []}
+    assert light == run_full("openwebui_admin", args(url)) == {"changed": False, "how": "signin", "changes": []}
     assert accepted(AdminAction, light)
     assert ADMIN["password"] not in json.dumps(light)
     assert not [entry for entry in fake.log if entry.startswith("POST") and "signin" not in entry]
